@@ -45,6 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AutopackError as exc:
         print(f"autopack {args.command}: error: {mask_url(str(exc))}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader (``| head``) went away: not an error of ours, and nothing left to say.
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print(f"autopack {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -296,5 +296,21 @@ class RunExperimentMetadata(Base):
 
 PROJECT_TABLES = ("phase_metrics", "dashboard_events", "run_experiment_metadata")
 
-# Phases by (run, state) serve the dashboard; Autopack HEAD ships the same index under this name.
-PHASES_RUN_STATE_INDEX = Index("ix_phases_run_state", Phase.run_id, Phase.state)
+# Indexes that serve the dashboard queries (consolidated metrics per run, phases by run and
+# state, events by run and type, the A/B lookup by treatment run). Autopack HEAD ships
+# ix_phases_run_state under the same name; migrations skip any index whose leading columns
+# another index already covers, whatever its name.
+def _index(model: type[Base], name: str) -> Index:
+    return next(i for i in model.__table__.indexes if i.name == name)
+
+
+PERFORMANCE_INDEXES: tuple[Index, ...] = (
+    Index("ix_phases_run_state", Phase.run_id, Phase.state),
+    _index(PhaseMetric, "ix_phase_metrics_run_created"),
+    _index(DashboardEvent, "ix_dashboard_events_run_id"),
+    _index(DashboardEvent, "ix_dashboard_events_event_type"),
+    Index("ix_ab_test_results_treatment_run_id", ABTestResult.treatment_run_id),
+    _index(LlmUsageEvent, "ix_llm_usage_events_run_id"),
+    _index(TokenEfficiencyMetrics, "ix_token_efficiency_metrics_run_id"),
+    _index(Phase6Metrics, "ix_phase6_metrics_run_id"),
+)
