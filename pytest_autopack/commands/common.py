@@ -6,7 +6,6 @@ import argparse
 import os
 import sys
 
-from pytest_autopack.errors import UsageError
 from pytest_autopack.urls import DatabaseURL, parse_database_url
 
 DEFAULT_DB_URL = "sqlite:///autopack.db"
@@ -51,8 +50,3 @@ def progress_line(label: str, done: int, total: int | None) -> None:
     end = "\n" if total and done >= total else ""
     sys.stderr.write(f"\r{label}: {shown}{end}")
     sys.stderr.flush()
-
-
-def fail(message: str) -> UsageError:
-    """A UsageError for ``raise fail(...)`` at argument-checking sites."""
-    return UsageError(message)

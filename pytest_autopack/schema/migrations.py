@@ -36,6 +36,7 @@ AB_GUARD_CONDITION = (
 AB_GUARD_MESSAGE = "ab_test_results: is_valid requires equal, known commit SHAs and model hashes"
 _LOCK_NOT_AVAILABLE = "55P03"
 _CHECK_VIOLATION = "23514"
+_KEPT = "kept"  # a note starting so means: applied as far as the data allows
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,7 @@ class ABValidityGuard(Step):
                 raise
             with engine.connect() as conn:
                 bad = _ab_guard_violations(conn)
-            return f"kept NOT VALID: {bad} existing row(s) marked valid with mismatched SHAs/hashes"
+            return f"{_KEPT} NOT VALID: {bad} existing row(s) marked valid with mismatched SHAs/hashes"
         return ""
 
 
@@ -295,7 +296,8 @@ def upgrade(
                 raise
             except Exception as exc:  # a database error: one line, the step's state restored
                 raise MigrationError(f"step {step.step_id} failed and was rolled back: {_first_line(exc)}") from exc
-            result = StepResult(step.step_id, step.description, "kept" if note.startswith("kept") else "done", sql, note)
+            status = "kept" if note.startswith(_KEPT) else "done"
+            result = StepResult(step.step_id, step.description, status, sql, note)
         result.elapsed_ms = (time.perf_counter() - started) * 1000
         results.append(result)
         if on_step is not None:
