@@ -103,8 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=None, help="shared data dir (default ../shared/data)")
     parser.add_argument("--json", type=Path, default=None, help="also save the figures as JSON here")
     args = parser.parse_args(argv)
-    import drain3  # noqa: F401  (version report only)
     from importlib.metadata import version
+
+    import drain3  # noqa: F401  (version report only)
 
     results = evaluate(args.data or shared_data_dir())
     print(f"drain3 {version('drain3')}, Python {sys.version.split()[0]}; ours scored on final clusters\n")

@@ -71,7 +71,7 @@ def pairwise_f1(predicted: Sequence[Hashable], truth: Sequence[Hashable]) -> flo
     _check(predicted, truth)
     predicted_pairs = _pairs(Counter(predicted))
     true_pairs = _pairs(Counter(truth))
-    shared_pairs = _pairs(Counter(zip(predicted, truth)))
+    shared_pairs = _pairs(Counter(zip(predicted, truth, strict=True)))
     if predicted_pairs == 0 and true_pairs == 0:
         return 1.0
     precision = shared_pairs / predicted_pairs if predicted_pairs else 0.0

@@ -1,0 +1,117 @@
+import pytest
+
+from pytest_autopack.patterns.masking import mask
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        # paths: POSIX, Windows, spaces, relative, file.py:123
+        ("error: patch failed: src/app/routes.py:488", "error: patch failed: <PATH>"),
+        ("open /home/ci/My Project/src/index.js now", "open <PATH> now"),
+        (r"at C:\Users\dev\My Project\server.js", "at <PATH>"),
+        ("see lib/x.py:12:5 then build.js", "see <PATH> then <PATH>"),
+        ("SyntaxError: bad (models.py, line 861)", "SyntaxError: bad (<PATH>, line <NUM>)"),
+        ("src/store/index.ts(160,11): error TS2339: bad", "<PATH>: error TS2339: bad"),
+        # hex addresses and object reprs
+        ("got <app.Foo object at 0x7f3a2b1c> and 0xdeadbeef", "got <OBJECT> and <HEX>"),
+        # ids and hashes
+        ("commit 3f2a9c1b4d5e6f708192a3b4c5d6e7f809a1b2c3 failed", "commit <HEX> failed"),
+        ("trace 123e4567-e89b-12d3-a456-426614174000", "trace <UUID>"),
+        ("key sk-proj-Ab3dE5fG7hI9jK1lM3nO5pQ7 rejected", "key <ID> rejected"),
+        ("'request_id': 'req_011CHNgwKrqaJ5oQsovbRp0J'", "<QUOTED>: <QUOTED>"),
+        # times and durations
+        ("at 2024-05-01T12:30:45.123Z retry", "at <TIME> retry"),
+        ("Phase timed out after 600s", "Phase timed out after <DURATION>"),
+        ("timed out after 120.0s, took 12ms", "timed out after <DURATION>, took <DURATION>"),
+        ("waited 600 seconds", "waited <DURATION>"),
+        ("Retry-After: 20", "Retry-After: <NUM>"),
+        # numbers, sizes, percentages, counts
+        ("3 failed, 12 passed", "<NUM> failed, <NUM> passed"),
+        ("used 10MB of 2.3 GiB (45%)", "used <SIZE> of <SIZE> (<NUM>%)"),
+        # quoted values collapse to one token, spaces included
+        ("ModuleNotFoundError: No module named 'x'", "ModuleNotFoundError: No module named <QUOTED>"),
+        ("KeyError: 'two words'", "KeyError: <QUOTED>"),
+        ("unexpected keyword `z z`", "unexpected keyword <QUOTED>"),
+        ('Missing script: "dev"', "Missing script: <QUOTED>"),
+        # network
+        ("GET https://api.example.com/v1/runs/42?x=1 failed", "GET <URL> failed"),
+        ("connect 10.0.4.17:5432 via fe80::1", "connect <IP> via <IP>"),
+        ("proxy.example.com:8080 open", "<HOST> open"),
+        # versions and specifiers
+        ("Python 3.11.7 on v18.19.0", "Python <VERSION> on <VERSION>"),
+        ("requirement requests==2.31.0 or pkg@1.2.3", "requirement <REQ>"),
+        ("needs >=3.8,<4", "needs <REQ>"),
+        ("peer react@\"^17.0.0\" from @testing-library/react@2.7.10", "peer <REQ> from <REQ>"),
+        # pytest node ids
+        ("FAILED tests/test_x.py::TestY::test_z[param-1] - boom", "FAILED <NODEID> - boom"),
+        # ANSI codes and whitespace
+        ("\x1b[31mERROR\x1b[0m   collecting   <x>", "ERROR collecting <x>"),
+        # variable-length lists are one span
+        ("outside scope: a/b.py, c/d.py, e.py", "outside scope: <PATH>"),
+        ("allowed scope ['tests/', 'src/backend/']", "allowed scope <LIST>"),
+        # echoed data
+        ("AssertionError: assert len(x) == 3", "AssertionError: assert <EXPR>"),
+    ],
+)
+def test_masks_variable_parts(message, expected):
+    assert mask(message) == expected
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "openai.RateLimitError: Error code: 429 - rate limited",
+        "HTTP status 503",
+        "FileNotFoundError: ENOENT: no such file",
+        "Error: EACCES: permission denied",
+        "subprocess.CalledProcessError: returned non-zero exit status 127.",
+        "npm ERR! errno 127",
+        "src/a.ts: error TS2339: Property",
+        "sqlalchemy.exc.IntegrityError: UNIQUE constraint failed",
+        "pip install failed; npm run build failed",
+        "accepting TCP/IP connections",
+    ],
+)
+def test_never_masks_constant_parts(message):
+    masked = mask(message)
+    for word in ("RateLimitError", "429", "503", "ENOENT", "EACCES", "127", "TS2339", "IntegrityError",
+                 "pip", "npm", "TCP/IP"):
+        if word in message:
+            assert word in masked
+
+
+def test_status_lines_keep_their_class():
+    assert mask("APIStatusError: 503 Service Unavailable") == mask("APIStatusError: 502 Bad Gateway")
+    assert mask("APIStatusError: 429 Too Many Requests") != mask("APIStatusError: 503 Service Unavailable")
+
+
+def test_singular_and_plural_wording_survive():
+    assert mask("CI failed: 1 test failed") != mask("CI failed: 3 tests failed")
+
+
+def test_traceback_frames_and_source_lines_collapse():
+    one = 'Traceback (most recent call last):\n  File "/a/b.py", line 3, in <module>\n    import x\nE: y'
+    two = (
+        'Traceback (most recent call last):\n  File "C:\\a\\b.py", line 30, in main\n    go()\n'
+        '  File "/a/c.py", line 1, in go\n    import z as q\n       ^^^^^\nE: y'
+    )
+    assert mask(one) == mask(two)
+    assert mask(one) != mask("E: y")
+
+
+def test_require_stack_of_any_length_is_one_span():
+    short = "Error: Cannot find module 'a'\nRequire stack:\n- /x/y.js"
+    long = "Error: Cannot find module 'b'\nRequire stack:\n- /x/y.js\n- C:\\p\\My Project\\z.js\n- /q.js"
+    assert mask(short) == mask(long)
+
+
+def test_quoted_sentence_keeps_its_words():
+    masked = mask("{'message': 'Rate limit reached for org-1a2b3c4d5e6f. Please retry in 2.5s.'}")
+    assert "Rate limit reached for" in masked
+    assert "<DURATION>" in masked
+
+
+def test_mask_is_idempotent_on_masked_text():
+    once = mask("FileNotFoundError: [Errno 2] No such file or directory: '/tmp/x 1.txt'")
+    assert mask(once) == once
