@@ -1,0 +1,233 @@
+"""Where failure text comes from: a JSON-lines file, Autopack error-report files, or the database.
+
+Every reader returns :class:`FailureRecord` objects in a deterministic order. Error-report files
+are read for five keys only (``error_type``, ``error_message``, ``run_id``, ``phase_id``,
+``timestamp``): their ``traceback``, ``stack_frames`` (with ``local_vars``) and ``context_data``
+can hold secrets, so they are never copied into a record and can never reach any output.
+The database reader uses SQLAlchemy Core and reads columns by name, so every Autopack lineage
+(ORM-built, migration-script-built, ours) works, and a table that is absent is simply skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pytest_autopack.errors import UsageError
+from pytest_autopack.urls import DatabaseURL
+
+ERROR_REPORT_KEYS = ("timestamp", "error_type", "error_message", "run_id", "phase_id")
+FAILURE_EVENT_WORDS = ("fail", "error", "exception", "crash")
+
+
+@dataclass(frozen=True)
+class FailureRecord:
+    """One failure message with where and when it happened."""
+
+    message: str
+    run_id: str | None = None
+    phase_id: str | None = None
+    created_at: str | None = None
+    error_class: str | None = None
+    source: str = "input"
+
+
+@dataclass
+class Loaded:
+    """The records of one source, the (run, phase) pairs Phase 6 already hardened, skipped inputs."""
+
+    records: list[FailureRecord]
+    hardened: set[tuple[str, str]] = field(default_factory=set)
+    skipped: list[str] = field(default_factory=list)
+
+
+def iso_timestamp(value: Any) -> str | None:
+    """Naive-UTC ISO-8601 text from a datetime or text (SQLite stores both with and without µs)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.isoformat()
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def read_jsonl(path: Path, run_id: str | None = None) -> Loaded:
+    """Records from a JSON-lines file with a ``message`` field; a bad line is an error naming its number."""
+    if not path.is_file():
+        raise UsageError(f"--input: file not found: {path}")
+    records = []
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8").strip()
+            except UnicodeDecodeError:
+                raise UsageError(f"{path}:{number}: line is not valid UTF-8") from None
+            if not line:
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise UsageError(f"{path}:{number}: malformed JSON line ({exc.msg} at column {exc.colno})") from None
+            if not isinstance(row, dict) or not isinstance(row.get("message"), str):
+                raise UsageError(f"{path}:{number}: expected an object with a string 'message' field")
+            record = FailureRecord(
+                message=row["message"],
+                run_id=_text(row.get("run_id")),
+                phase_id=_text(row.get("phase_id")),
+                created_at=iso_timestamp(row.get("created_at") or row.get("timestamp")),
+                error_class=_text(row.get("error_type")),
+                source="input",
+            )
+            if run_id is None or record.run_id == run_id:
+                records.append(record)
+    return Loaded(records)
+
+
+def _report_files(directory: Path) -> list[Path]:
+    files = sorted(directory.glob("*/errors/*.json"))
+    nested = directory / ".autonomous_runs"
+    if not files and nested.is_dir():
+        files = sorted(nested.glob("*/errors/*.json"))
+    return files
+
+
+def read_error_reports(directory: Path, run_id: str | None = None) -> Loaded:
+    """Records from ``<DIR>/<run_id>/errors/*.json`` (Autopack's error reporter), oldest first."""
+    if not directory.is_dir():
+        raise UsageError(f"--errors-dir: directory not found: {directory}")
+    loaded = Loaded([])
+    keyed = []
+    for path in _report_files(directory):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            loaded.skipped.append(f"{path}: unreadable error report ({type(exc).__name__})")
+            continue
+        if not isinstance(data, dict):
+            loaded.skipped.append(f"{path}: not an error report object")
+            continue
+        report = {key: data.get(key) for key in ERROR_REPORT_KEYS}  # nothing else leaves this loop
+        message, error_type = _text(report["error_message"]), _text(report["error_type"])
+        if message is None and error_type is None:
+            loaded.skipped.append(f"{path}: no error_type or error_message")
+            continue
+        if error_type and not (message or "").startswith(error_type):
+            message = f"{error_type}: {message}" if message else error_type
+        record = FailureRecord(
+            message=message or "",
+            run_id=_text(report["run_id"]) or path.parent.parent.name,
+            phase_id=_text(report["phase_id"]),
+            created_at=iso_timestamp(report["timestamp"]),
+            error_class=error_type,
+            source="error_report",
+        )
+        if run_id is None or record.run_id == run_id:
+            keyed.append((record.created_at or "", str(path.relative_to(directory)), record))
+    loaded.records = [record for _, _, record in sorted(keyed, key=lambda item: item[:2])]
+    return loaded
+
+
+def read_database(url: DatabaseURL, run_id: str | None = None) -> Loaded:
+    """Failure text from dashboard failure events, ``runs.failure_reason`` and ``phases.last_failure_reason``."""
+    from sqlalchemy import inspect
+
+    from pytest_autopack.schema.engine import create_engine_for
+
+    engine = create_engine_for(url)
+    try:
+        with engine.connect() as conn:
+            tables = {
+                name: {c["name"] for c in inspect(conn).get_columns(name)} for name in inspect(conn).get_table_names()
+            }
+            keyed = list(_database_rows(conn, tables, run_id))
+            hardened = set(_hardened(conn, tables, run_id))
+    except UsageError:
+        raise
+    except Exception as exc:
+        raise UsageError(f"cannot read failures from the database: {type(exc).__name__}: {_first_line(exc)}") from None
+    finally:
+        engine.dispose()
+    keyed.sort(key=lambda item: item[:3])
+    return Loaded([record for *_, record in keyed], hardened)
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [""])[0]
+
+
+def _pick(columns: set[str], *names: str) -> list[str]:
+    return [name for name in names if name in columns]
+
+
+def _database_rows(conn: Any, tables: dict[str, set[str]], run_id: str | None) -> Iterator[tuple]:
+    from sqlalchemy import column, func, or_, select, table
+
+    # (table, message column, phase column, timestamp columns in preference order, source order)
+    specs = (
+        ("dashboard_events", "message", "phase_id", ("created_at",), 0),
+        ("runs", "failure_reason", None, ("completed_at", "updated_at", "created_at"), 1),
+        ("phases", "last_failure_reason", "phase_id", ("completed_at", "last_attempt_timestamp", "updated_at"), 2),
+    )
+    for name, message_col, phase_col, time_cols, order in specs:
+        columns = tables.get(name)
+        if columns is None or message_col not in columns:
+            continue  # e.g. an unmigrated Autopack database has no dashboard_events
+        run_col = "id" if name == "runs" else "run_id"
+        if run_col not in columns:
+            continue
+        wanted = [
+            message_col,
+            run_col,
+            *_pick(columns, *(c for c in (phase_col,) if c)),
+            *_pick(columns, *time_cols),
+            *_pick(columns, "id"),
+        ]
+        wanted = list(dict.fromkeys(wanted))
+        source = table(name, *(column(c) for c in [*wanted, *_pick(columns, "event_type")]))
+        query = select(*(source.c[c] for c in wanted))
+        query = query.where(source.c[message_col].is_not(None), source.c[message_col] != "")
+        if name == "dashboard_events" and "event_type" in columns:
+            event = func.lower(source.c.event_type)
+            query = query.where(or_(*(event.like(f"%{word}%") for word in FAILURE_EVENT_WORDS)))
+        if run_id is not None:
+            query = query.where(source.c[run_col] == run_id)
+        for row in conn.execute(query).mappings():
+            stamp = next((iso_timestamp(row[c]) for c in _pick(columns, *time_cols) if row[c] is not None), None)
+            record = FailureRecord(
+                message=str(row[message_col]),
+                run_id=_text(row[run_col]),
+                phase_id=_text(row[phase_col]) if phase_col and phase_col in row else None,
+                created_at=stamp,
+                source=f"{name}.{message_col}",
+            )
+            tiebreak = str(row.get("id") if "id" in row else row[run_col])
+            yield (stamp or "", order, tiebreak.zfill(20), record)
+
+
+def _hardened(conn: Any, tables: dict[str, set[str]], run_id: str | None) -> Iterator[tuple[str, str]]:
+    from sqlalchemy import column, select, table
+
+    columns = tables.get("phase6_metrics")
+    if not columns or not {"run_id", "phase_id", "failure_hardening_triggered"} <= columns:
+        return
+    metrics = table("phase6_metrics", column("run_id"), column("phase_id"), column("failure_hardening_triggered"))
+    query = select(metrics)
+    if run_id is not None:
+        query = query.where(metrics.c.run_id == run_id)
+    for row in conn.execute(query):
+        if row.failure_hardening_triggered:  # 0/1 on SQLite, boolean on PostgreSQL: test in Python
+            yield (str(row.run_id), str(row.phase_id))
