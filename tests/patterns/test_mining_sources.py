@@ -1,0 +1,276 @@
+"""Sources (JSONL, error-report files) and the mining orchestration: caught-filtering, records, JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from pytest_autopack.errors import UsageError
+from pytest_autopack.patterns.mining import CAUGHT_BY_PHASE6, ExpandOptions, analysis_json, analyze
+from pytest_autopack.patterns.regexes import matches
+from pytest_autopack.patterns.registry import load_registry
+from pytest_autopack.patterns.sources import FailureRecord, Loaded, iso_timestamp, read_error_reports, read_jsonl
+
+SECRETS = ("sk-live-SECRETKEY1234567890", "hunter2-db-password", "Bearer eyJSECRETTOKEN")
+
+
+def write_jsonl(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def timeouts(n, run="run-a"):
+    return [
+        FailureRecord(f"Phase timed out after {100 + i}s", run, f"phase-{i % 3}", f"2026-01-0{1 + i % 5}T10:00:00")
+        for i in range(n)
+    ]
+
+
+def keyerrors(n, run="run-b"):
+    return [FailureRecord(f"KeyError: 'field_{i}'", run, "phase-k", None) for i in range(n)]
+
+
+# --- JSONL ------------------------------------------------------------------------------------
+
+
+def test_jsonl_reads_messages_ids_and_times(tmp_path):
+    path = write_jsonl(
+        tmp_path / "f.jsonl",
+        [
+            {"message": "KeyError: 'x'", "run_id": "r1", "phase_id": "p1", "created_at": "2026-01-02 03:04:05"},
+            {"message": "Phase timed out after 600s", "run_id": 7, "timestamp": "2026-01-02T03:04:05+02:00"},
+        ],
+    )
+    path.write_text(path.read_text(encoding="utf-8") + "\n   \n", encoding="utf-8")  # blank lines are fine
+    records = read_jsonl(path).records
+    assert records == [
+        FailureRecord("KeyError: 'x'", "r1", "p1", "2026-01-02T03:04:05", None, "input"),
+        FailureRecord("Phase timed out after 600s", "7", None, "2026-01-02T01:04:05", None, "input"),
+    ]
+    assert [r.message for r in read_jsonl(path, run_id="7").records] == ["Phase timed out after 600s"]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b'{"message": "a"}\n{"message": "b"\n', r"f\.jsonl:2: malformed JSON line"),
+        (b'{"message": "a"}\n\n[1, 2]\n', r"f\.jsonl:3: expected an object with a string 'message' field"),
+        (b'{"msg": "a"}\n', r"f\.jsonl:1: expected an object"),
+        (b'{"message": "a"}\n{"message": "\xff\xfe"}\n', r"f\.jsonl:2: line is not valid UTF-8"),
+    ],
+)
+def test_jsonl_errors_name_the_line(tmp_path, content, expected):
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(content)
+    with pytest.raises(UsageError, match=expected) as info:
+        read_jsonl(path)
+    assert "\n" not in str(info.value)
+
+
+def test_jsonl_error_does_not_echo_the_line(tmp_path):
+    path = tmp_path / "f.jsonl"
+    path.write_text(f'{{"message": "password={SECRETS[1]}"\n', encoding="utf-8")
+    with pytest.raises(UsageError) as info:
+        read_jsonl(path)
+    assert SECRETS[1] not in str(info.value)
+
+
+def test_jsonl_missing_file(tmp_path):
+    with pytest.raises(UsageError, match="--input: file not found"):
+        read_jsonl(tmp_path / "absent.jsonl")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-11-22 18:28:39.953542", "2026-11-22T18:28:39.953542"),
+        ("2026-11-22 18:28:39", "2026-11-22T18:28:39"),
+        ("2026-11-22T18:28:39Z", "2026-11-22T18:28:39"),
+        ("not a date", None),
+        (None, None),
+    ],
+)
+def test_timestamps_are_normalised_to_naive_utc(value, expected):
+    assert iso_timestamp(value) == expected
+
+
+# --- error-report files -----------------------------------------------------------------------
+
+
+def write_report(root, run_dir, name, **fields):
+    report = {
+        "timestamp": "2026-03-01T10:00:00+00:00",
+        "error_type": "KeyError",
+        "error_message": "'token'",
+        "run_id": run_dir,
+        "phase_id": "phase-1",
+        "component": "executor",
+        "operation": "apply_patch",
+        "traceback": f"Traceback ...\n  api_key = '{SECRETS[0]}'\nKeyError: 'token'",
+        "stack_frames": [
+            {"filename": "x.py", "function": "f", "line_number": 3, "local_vars": {"password": repr(SECRETS[1])}}
+        ],
+        "context_data": {"headers": {"Authorization": SECRETS[2]}},
+        "python_version": "3.11.7",
+        "platform": "Linux",
+    }
+    report.update(fields)
+    errors = root / run_dir / "errors"
+    errors.mkdir(parents=True, exist_ok=True)
+    (errors / name).write_text(json.dumps(report), encoding="utf-8")
+
+
+def test_error_reports_are_read_in_time_order_without_secrets(tmp_path):
+    write_report(tmp_path, "run-2", "20260301_100500_KeyError.json", timestamp="2026-03-01T10:05:00+00:00")
+    write_report(tmp_path, "run-1", "20260301_100000_KeyError.json")
+    write_report(
+        tmp_path,
+        "run-1",
+        "20260301_110000_ModuleNotFoundError.json",
+        timestamp="2026-03-01T11:00:00Z",
+        error_type="ModuleNotFoundError",
+        error_message="No module named 'yaml'",
+        phase_id=None,
+    )
+    loaded = read_error_reports(tmp_path)
+    assert [(r.run_id, r.message, r.created_at) for r in loaded.records] == [
+        ("run-1", "KeyError: 'token'", "2026-03-01T10:00:00"),
+        ("run-2", "KeyError: 'token'", "2026-03-01T10:05:00"),
+        ("run-1", "ModuleNotFoundError: No module named 'yaml'", "2026-03-01T11:00:00"),
+    ]
+    assert loaded.records[0].error_class == "KeyError" and loaded.records[0].source == "error_report"
+    assert not any(secret in repr(loaded) for secret in SECRETS)
+
+
+def test_error_reports_fall_back_to_directory_run_id_and_skip_broken_files(tmp_path):
+    write_report(tmp_path, "run-9", "a.json", run_id=None)
+    (tmp_path / "run-9" / "errors" / "b.json").write_text("{truncated", encoding="utf-8")
+    loaded = read_error_reports(tmp_path)
+    assert [r.run_id for r in loaded.records] == ["run-9"]
+    assert len(loaded.skipped) == 1 and "b.json" in loaded.skipped[0]
+
+
+def test_error_reports_below_autonomous_runs(tmp_path):
+    write_report(tmp_path / ".autonomous_runs", "run-1", "a.json")
+    assert len(read_error_reports(tmp_path).records) == 1
+    assert read_error_reports(tmp_path, run_id="other").records == []
+
+
+def test_error_reports_missing_dir(tmp_path):
+    with pytest.raises(UsageError, match="--errors-dir: directory not found"):
+        read_error_reports(tmp_path / "absent")
+
+
+def test_no_secret_from_error_reports_reaches_the_json(tmp_path):
+    for i in range(4):
+        write_report(tmp_path, f"run-{i}", f"{i}.json", error_message=f"'token_{i}'")
+    analysis = analyze(
+        read_error_reports(tmp_path),
+        load_registry(entry_points=False),
+        ExpandOptions(min_occurrences=1),
+        source="error_reports",
+    )
+    text = json.dumps(analysis_json(analysis))
+    assert analysis.reported and not any(secret in text for secret in SECRETS)
+
+
+# --- mining orchestration ---------------------------------------------------------------------
+
+
+def run(records, hardened=(), **options):
+    return analyze(
+        Loaded(list(records), set(hardened)), load_registry(entry_points=False), ExpandOptions(**options), source="test"
+    )
+
+
+def test_caught_messages_are_left_out_unless_included():
+    records = [
+        *timeouts(3),
+        FailureRecord("ModuleNotFoundError: No module named 'yaml'", "run-a", "phase-x"),  # built-in detector
+        FailureRecord("KeyError: 'token'", "run-h", "phase-h"),  # Phase 6 hardening triggered
+        FailureRecord("HARDENING_MITIGATED: python_missing_dep", "run-a", "phase-y"),  # Autopack status code
+    ]
+    analysis = run(records, hardened={("run-h", "phase-h")}, min_occurrences=1)
+    assert analysis.caught_by[3:] == ["python_missing_dep", CAUGHT_BY_PHASE6, "hardening_mitigated_status"]
+    assert analysis.assignments[3:] == [None, None, None]
+    assert len(set(analysis.assignments[:3])) == 1 and analysis.assignments[0] is not None
+    document = analysis_json(analysis)
+    assert document["meta"]["messages_caught"] == 3
+    assert document["meta"]["caught_by"] == {
+        CAUGHT_BY_PHASE6: 1,
+        "hardening_mitigated_status": 1,
+        "python_missing_dep": 1,
+    }
+
+    included = run(records, hardened={("run-h", "phase-h")}, include_caught=True, min_occurrences=1)
+    assert None not in included.assignments
+
+
+def test_pattern_record_fields():
+    analysis = run([*timeouts(6), *keyerrors(3)])
+    top, second = analysis.reported
+    assert top.count == 6 and top.confidence == "high" and second.confidence == "medium"
+    assert top.run_ids == ("run-a",) and top.phase_ids == ("phase-0", "phase-1", "phase-2")
+    assert (top.first_seen, top.last_seen) == ("2026-01-01T10:00:00", "2026-01-05T10:00:00")
+    assert len(top.samples) == 5 and top.samples[0] == "Phase timed out after 100s"
+    assert re.fullmatch(r"timeout_error_[0-9a-f]{8}", top.id) and top.signature.startswith(top.id[-8:])
+    assert second.error_class == "KeyError" and top.error_class is None
+    assert top.regex is not None and top.regex.verified
+    assert all(matches(top.regex.pattern, r.message) for r in timeouts(6))
+    assert not any(matches(top.regex.pattern, r.message) for r in keyerrors(3))
+    assert top.overlaps == () and second.overlaps == ()
+
+
+def test_low_confidence_below_three():
+    assert run(keyerrors(2), min_occurrences=1).reported[0].confidence == "low"
+
+
+def test_ids_are_stable_across_inputs():
+    alone = run(timeouts(4)).reported[0].id
+    mixed = run([*keyerrors(9), *timeouts(4)]).reported[1].id
+    assert alone == mixed
+
+
+def test_thresholds_choose_what_is_reported_not_assignments():
+    records = [*timeouts(6), *keyerrors(3), FailureRecord("Token budget exhausted: used 12 of 10")]
+    analysis = run(records, min_occurrences=4, top=5)
+    assert [p.count for p in analysis.reported] == [6]
+    assert None not in analysis.assignments and len(set(analysis.assignments)) == 3
+    document = analysis_json(analysis)
+    assert set(document["templates"]) == set(analysis.assignments)
+    assert run(records, min_occurrences=1, top=2).reported[1].count == 3
+
+
+def test_json_keeps_autopacks_keys():
+    document = analysis_json(run([*timeouts(5)], run_id="run-a"))
+    assert {"generated_at", "run_id_filter", "min_occurrences", "total_patterns"} <= set(document["meta"])
+    pattern = document["patterns"][0]
+    assert list(pattern)[:13] == [
+        "pattern_signature",
+        "error_type",
+        "error_message_sample",
+        "occurrence_count",
+        "run_ids",
+        "phase_ids",
+        "first_seen_at",
+        "last_seen_at",
+        "affected_models",
+        "suggested_pattern_id",
+        "confidence",
+        "notes",
+        "id",
+    ]
+    assert pattern["error_type"] == "timeout_error" and pattern["confidence"] == "high"
+    assert pattern["first_seen_at"] == "2026-01-01T10:00:00"
+    assert document["assignments"] == [pattern["id"]] * 5
+    json.dumps(document)  # serialisable as is
+
+
+def test_samples_mask_database_passwords():
+    records = [
+        FailureRecord(f"could not connect to postgresql://app:{SECRETS[1]}@db:5432/x (try {i})") for i in range(3)
+    ]
+    text = json.dumps(analysis_json(run(records)))
+    assert SECRETS[1] not in text
