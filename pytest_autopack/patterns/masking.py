@@ -35,6 +35,13 @@ EXPR = "<EXPR>"
 LIST = "<LIST>"
 FUNC = "<FUNC>"
 
+#: Every placeholder token ``mask`` can emit; the miner treats them as values, never as words.
+PLACEHOLDERS = frozenset(
+    {PATH, NUM, HEX, QUOTED, URL, IP, HOST, UUID, TIME, DURATION, SIZE, VERSION, REQUIREMENT, NODEID, ID,
+     OBJECT, EXPR, LIST, FUNC, "<SQL>", "<PARAMS>", "<HTTP_INFO>", "<HTTP_SUCCESS>", "<HTTP_REDIRECT>",
+     "<HTTP_CLIENT_ERROR>", "<HTTP_SERVER_ERROR>"}
+)
+
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 # --- multi-line structure -------------------------------------------------------------------
@@ -60,32 +67,29 @@ _POSIX_SEG = r"[\w.@+~%=-]+(?: (?=[A-Z0-9])[\w.@+~%=-]+)*"
 
 _Rule = tuple[re.Pattern[str], "str | Callable[[re.Match[str]], str]"]
 
+_DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*"
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
+_CLOCK = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
+_SIZE = r"\d+(?:\.\d+)?\s?(?:[KMGTP]i?B|[kKMGT]B?|bytes?|B)"
 _REQUIREMENT_OPS = r"(?:===|==|>=|<=|~=|!=)"
 _VERSION_TEXT = r"v?\d+(?:\.[\w*]+)*(?:[-+][\w.]+)?"
 
 
 def _status_or_number(match: re.Match[str]) -> str:
-    """Mask a number unless context marks it as an HTTP status, an exit code or an errno value.
+    """Mask a number unless its context marks it as an HTTP status code.
 
-    Status and exit codes name different failures (429 and 503 are different patterns), so they
-    are part of the template; counts, ports and sizes are not.
+    Status codes name different failures (429 and 503 are different patterns), so they stay in
+    the template; counts, ports, sizes and exit statuses are values printed through a placeholder.
     """
-    text = match.string
-    start = match.start()
-    before = text[max(0, start - 24) : start].lower()
-    if _KEEP_BEFORE.search(before):
-        return match.group(0)
     value = match.group(0)
-    if len(value) == 3 and value[0] in "12345" and _STATUS_AFTER.match(text, match.end()):
-        return value
+    if len(value) == 3 and value[0] in "12345":
+        start = match.start()
+        if _STATUS_BEFORE.search(match.string, max(0, start - 16), start):
+            return value
     return NUM
 
 
-_KEEP_BEFORE = re.compile(
-    r"(?:status(?: code)?|code|http/\d(?:\.\d)?|errno|exit(?: status| code)?|returncode|return code)"
-    r"\s*[:=]?\s*\(?$"
-)
-_STATUS_AFTER = re.compile(r" [A-Z][a-z]+")
+_STATUS_BEFORE = re.compile(r"(?i)(?<!exit )(?:status(?: code)?|code|http(?:/\d(?:\.\d)?)?|response)\s*[:=]?\s*$")
 
 
 def _quoted(match: re.Match[str]) -> str:
@@ -135,6 +139,13 @@ _RULES: tuple[_Rule, ...] = (
     (re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"), UUID),
     (
         re.compile(
+            rf"\b(?:{_DAY},? )?{_MONTH} +\d{{1,2}},?(?: \d{{4}})? {_CLOCK}(?: \d{{4}})?\b"
+            rf"|\b(?:{_DAY},? )?\d{{1,2}} {_MONTH} \d{{4}}(?: \d{{1,2}}:\d{{2}}(?::\d{{2}})?)?\b"
+        ),
+        TIME,
+    ),
+    (
+        re.compile(
             r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b"
             r"|\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b"
         ),
@@ -149,7 +160,7 @@ _RULES: tuple[_Rule, ...] = (
         ),
         REQUIREMENT,
     ),
-    (re.compile(rf"(?<![\w.])(?:{_REQUIREMENT_OPS}|[<>][=]?)\s?\d[\w.*+!-]*(?:,\s?[<>=!~]=?\s?\d[\w.*+!-]*)*"),
+    (re.compile(rf"(?<![\w.]){_REQUIREMENT_OPS}\s?\d[\w.*+!-]*(?:,\s?[<>=!~]=?\s?\d[\w.*+!-]*)*"),
      REQUIREMENT),
     # Bracketed lists of quoted items, before the quotes themselves: ['a', 'b'] -> one token.
     (re.compile(r"\[\s*(?:'[^'\n]*'|\"[^\"\n]*\")(?:\s*,\s*(?:'[^'\n]*'|\"[^\"\n]*\"))*\s*\]"), LIST),
@@ -170,7 +181,9 @@ _RULES: tuple[_Rule, ...] = (
         PATH,
     ),
     (re.compile(rf"(?<![\w/.@\\-])[\w-]*[\w]\.(?:{_EXT}){_LOC}(?![\w/.\\-])"), PATH),
-    (re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\w.])"), IP),
+    # An endpoint is one value whether printed by name or by address: IP:port and host:port alike.
+    (re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}:\d{1,5}(?![\w.])"), HOST),
+    (re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"), IP),
     (
         re.compile(
             r"(?<![\w:.])(?=[0-9a-fA-F:]*::|(?:[0-9a-fA-F]{1,4}:){7})"
@@ -187,20 +200,22 @@ _RULES: tuple[_Rule, ...] = (
     # (request ids, API keys, base64) that mix letters and digits.
     (re.compile(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,}\b|\b(?=[0-9A-F]*[A-F])(?=[0-9A-F]*\d)[0-9A-F]{7,}\b"),
      HEX),
-    (re.compile(r"(?<![\w/+=-])(?=[\w+/=-]*\d)(?=[\w+/=-]*[A-Za-z])[A-Za-z0-9_+/=-]{20,}(?![\w/+=-])"), ID),
+    (re.compile(r"(?<![\w/+=-])(?=[\w+/-]*\d)(?=[\w+/-]*[A-Za-z])[A-Za-z0-9_+/-]{20,}={0,2}(?![\w/+=-])"), ID),
     (re.compile(r"\b[A-Za-z]+[_-](?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{10,}\b"), ID),
     # A status line ("503 Service Unavailable") prints one enumerated value; keep only its class,
     # so 502/503/504 stay one pattern while 429 and 503 stay apart.
     (_HTTP_STATUS_LINE, lambda m: _HTTP_CLASSES[m.group(1)]),
     # Durations and sizes before plain numbers, so the unit goes with its value.
+    (re.compile(r"(?<![\w.:])\d{1,2}:\d{2}(?![\w:])"), DURATION),
     (
         re.compile(
-            r"(?<![\w.])\d+(?:\.\d+)?\s?(?:ms|us|µs|ns|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?)"
+            r"(?<![\w.])[<>~]?\d+(?:\.\d+)?\s?(?:ms|us|µs|ns|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?)"
             r"(?![\w])"
         ),
         DURATION,
     ),
-    (re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?(?:[KMGTP]i?B|[kKMGT]B?|bytes?|B)(?![\w])"), SIZE),
+    # "1190 bytes (1.16 KB)": a size echoed in two units is still one value.
+    (re.compile(rf"(?<![\w.]){_SIZE}(?: \({_SIZE}\))?(?![\w])"), SIZE),
     (re.compile(r"(?<![\w.-])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?!\.?\w)"), _status_or_number),
 )
 

@@ -14,18 +14,18 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from pytest_autopack.patterns.masking import mask
+from pytest_autopack.patterns.masking import PLACEHOLDERS, mask
 
 
 @dataclass(frozen=True)
 class MinerConfig:
     """The one configuration used for every input (PATTERNS.md forbids per-dataset settings)."""
 
-    similarity_threshold: float = 0.5
+    similarity_threshold: float = 0.75
     depth: int = 4
     max_children: int = 100
     mask: bool = True
-    keep_number_words: bool = True
+    guarded_similarity: bool = True
     merge_identical_templates: bool = True
 
 
@@ -58,12 +58,31 @@ def _number_variants(a: str, b: str) -> bool:
     return b.startswith(a) and b[len(a) :] in {"s", "es", "s:", "es:", "s,", "es,"} and a[:1].isalpha()
 
 
+def _distinct_constants(a: str, b: str) -> bool:
+    """True when two differing tokens are constants that name different failure classes.
+
+    Masking leaves a bare number only where it is a status code (``status: 404``), and those
+    are part of the template; singular and plural of one word are different templates too.
+    """
+    return (a.isdigit() and b.isdigit()) or _number_variants(a, b)
+
+
 @cache
 def _guarded_drain_class() -> type:
-    """Build (once) a drain3 ``Drain`` subclass whose similarity refuses singular/plural pairs."""
+    """Build (once) a drain3 ``Drain`` subclass that knows masked placeholders are values.
+
+    Placeholders are routed through the wildcard branch of the prefix tree, as Drain already does
+    for tokens with digits, so a ``<NUM>`` first token and a ``<HEX>`` one meet in the same leaf;
+    two placeholders of different types in one slot count as similar; and two distinct
+    constants (status codes, singular/plural words) veto the match outright.
+    """
     from drain3.drain import Drain
 
     class GuardedDrain(Drain):  # type: ignore[misc]
+        @staticmethod
+        def has_numbers(s: str) -> bool:
+            return s in PLACEHOLDERS or any(char.isdigit() for char in s)
+
         def get_seq_distance(self, seq1: Any, seq2: Any, include_params: bool) -> tuple[float, int]:
             if not seq1:
                 return 1.0, 0
@@ -75,8 +94,10 @@ def _guarded_drain_class() -> type:
                     param_count += 1
                 elif token1 == token2:
                     sim_tokens += 1
-                elif _number_variants(token1, token2):
+                elif _distinct_constants(token1, token2):
                     return 0.0, 0
+                elif token1 in PLACEHOLDERS and token2 in PLACEHOLDERS:
+                    sim_tokens += 1  # two values of different shape in one slot (<NUM> vs <HEX>)
             if include_params:
                 sim_tokens += param_count
             return sim_tokens / len(seq1), param_count
@@ -97,7 +118,7 @@ class FailureMiner:
         drain_config.drain_depth = self.config.depth
         drain_config.drain_max_children = self.config.max_children
         self._template_miner = TemplateMiner(config=drain_config)
-        if self.config.keep_number_words:
+        if self.config.guarded_similarity:
             drain = self._template_miner.drain
             self._template_miner.drain = _guarded_drain_class()(
                 sim_th=drain.sim_th,
