@@ -105,7 +105,9 @@ class CreateTables(Step):
         from sqlalchemy.schema import CreateIndex, CreateTable
 
         missing = self._missing(conn)
-        sql = _create_enum_sql(conn, missing) if conn.dialect.name == "postgresql" else []
+        sql = []
+        if conn.dialect.name == "postgresql":
+            sql.extend(enum_type_statements(missing, existing=_enum_types(conn)))
         for table in missing:
             sql.append(str(CreateTable(table).compile(dialect=conn.dialect)).strip())
             sql.extend(
@@ -147,7 +149,7 @@ class EnsureIndex(Step):
     def apply(self, engine: Engine, policy: MigrationPolicy) -> str:
         if engine.dialect.name != "postgresql":
             return super().apply(engine, policy)
-        return _with_lock_retries(self, policy, lambda: self._build_concurrently(engine, policy))
+        return self._build_concurrently(engine, policy)
 
     def _build_concurrently(self, engine: Engine, policy: MigrationPolicy) -> str:
         from sqlalchemy.exc import DBAPIError
@@ -213,7 +215,7 @@ class ABValidityGuard(Step):
     def apply(self, engine: Engine, policy: MigrationPolicy) -> str:
         if engine.dialect.name != "postgresql":
             return super().apply(engine, policy)
-        return _with_lock_retries(self, policy, lambda: self._add_then_validate(engine, policy))
+        return self._add_then_validate(engine, policy)
 
     def _add_then_validate(self, engine: Engine, policy: MigrationPolicy) -> str:
         from sqlalchemy.exc import DBAPIError
@@ -291,7 +293,7 @@ def upgrade(
             result = StepResult(step.step_id, step.description, "applied")
         else:
             try:
-                note = step.apply(engine, policy)
+                note = _with_lock_retries(step, policy, lambda step=step: step.apply(engine, policy))
             except MigrationError:
                 raise
             except Exception as exc:  # a database error: one line, the step's state restored
@@ -317,7 +319,7 @@ def _with_lock_retries(step: Step, policy: MigrationPolicy, action: Callable[[],
         try:
             return action()
         except DBAPIError as exc:
-            if _sqlstate(exc) != _LOCK_NOT_AVAILABLE and "lock timeout" not in str(exc):
+            if not _is_lock_error(exc):
                 raise
             if attempt == policy.attempts:
                 raise MigrationError(
@@ -328,22 +330,34 @@ def _with_lock_retries(step: Step, policy: MigrationPolicy, action: Callable[[],
     raise AssertionError("unreachable")
 
 
+def _is_lock_error(exc: BaseException) -> bool:
+    return _sqlstate(exc) == _LOCK_NOT_AVAILABLE or "database is locked" in str(exc)
+
+
 def _set_local_timeouts(conn: Connection, policy: MigrationPolicy) -> None:
-    if conn.dialect.name == "postgresql":
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(policy.lock_timeout_ms)}")
+    else:
         conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(policy.lock_timeout_ms)}")
         conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(policy.statement_timeout_ms)}")
 
 
-def _create_enum_sql(conn: Connection, tables: Sequence[Table]) -> list[str]:
-    from sqlalchemy import Enum, text
+def enum_type_statements(tables: Sequence[Table], existing: set[str]) -> list[str]:
+    """``CREATE TYPE … AS ENUM`` for the PostgreSQL enum types the tables use and the database lacks."""
+    from sqlalchemy import Enum
 
-    existing = {r[0] for r in conn.execute(text("SELECT typname FROM pg_type WHERE typtype = 'e'"))}
     wanted: dict[str, Any] = {}
     for table in tables:
         for column in table.columns:
             if isinstance(column.type, Enum) and column.type.name not in existing:
                 wanted[column.type.name] = column.type.enums
     return [f"CREATE TYPE {name} AS ENUM ({', '.join(repr(v) for v in values)})" for name, values in wanted.items()]
+
+
+def _enum_types(conn: Connection) -> set[str]:
+    from sqlalchemy import text
+
+    return {r[0] for r in conn.execute(text("SELECT typname FROM pg_type WHERE typtype = 'e'"))}
 
 
 def _quote(conn: Connection, name: str | None) -> str:

@@ -296,6 +296,7 @@ class RunExperimentMetadata(Base):
 
 PROJECT_TABLES = ("phase_metrics", "dashboard_events", "run_experiment_metadata")
 
+
 # Indexes that serve the dashboard queries (consolidated metrics per run, phases by run and
 # state, events by run and type, the A/B lookup by treatment run). Autopack HEAD ships
 # ix_phases_run_state under the same name; migrations skip any index whose leading columns

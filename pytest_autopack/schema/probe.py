@@ -24,7 +24,5 @@ def check_reachable(engine: Engine, url: DatabaseURL) -> float:
             conn.execute(text("SELECT 1"))
     except DBAPIError as exc:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()
-        raise UsageError(
-            f"cannot connect to {url}: {mask_url(reason[0]) if reason else type(exc).__name__}"
-        ) from None
+        raise UsageError(f"cannot connect to {url}: {mask_url(reason[0]) if reason else type(exc).__name__}") from None
     return (time.perf_counter() - started) * 1000

@@ -1,0 +1,80 @@
+"""Options, ini keys, markers, settings resolution and the header line."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+import pytest
+
+from pytest_autopack.errors import UsageError
+from pytest_autopack.plugin.keys import RUN_ID_KEY, SETTINGS_KEY
+from pytest_autopack.settings import OPTIONS, resolve_settings
+
+MARKERS = (
+    "autopack_gate(stage=None, check_id=None, severity='blocker'): a rollout-gate check; "
+    "runs with --autopack-stage and votes in the GO/NO-GO verdict",
+    "autopack_postgres: run this test only on the PostgreSQL dialect",
+    "autopack_sqlite: run this test only on the SQLite dialect",
+    "autopack_flags(**flags): set feature flags (kill switches) for this test, restored afterwards",
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register each setting as an option, an ini key and (documented) an environment variable."""
+    group = parser.getgroup("autopack", "rollout gate and fixtures for Autopack control planes")
+    for spec in OPTIONS:
+        env = f" [env {spec.env}]" if spec.env else ""
+        default = f" (default: {spec.default})" if spec.default not in (None, False) else ""
+        help_text = spec.help + default + env
+        if spec.flag:
+            group.addoption(spec.cli, action="store_true", default=None, dest=f"autopack_{spec.stem}", help=help_text)
+            parser.addini(spec.ini, help_text, type="bool", default=None)
+        else:
+            metavar = spec.metavar or (
+                "{" + ",".join(spec.choices) + "}" if spec.choices else spec.stem.split("_")[-1].upper()
+            )
+            # No ``choices=`` here: a bad value is reported by settings resolution as one line,
+            # the same way whether it came from the command line, the environment or the ini file.
+            group.addoption(spec.cli, default=None, dest=f"autopack_{spec.stem}", metavar=metavar, help=help_text)
+            parser.addini(spec.ini, help_text, default=None)
+    group.addoption(
+        "--autopack-silence",
+        action="append",
+        default=[],
+        dest="autopack_silence",
+        metavar="ID:REASON",
+        help="report gate check ID as silenced with REASON instead of letting it vote (repeatable)",
+    )
+    parser.addini("autopack_silence", "gate checks to silence, one ID:REASON per line", type="linelist", default=[])
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Resolve settings once; a bad value stops pytest with one line and exit code 4."""
+    for marker in MARKERS:
+        config.addinivalue_line("markers", marker)
+    try:
+        settings = resolve_settings(
+            cli=lambda stem: config.getoption(f"autopack_{stem}"),
+            ini=lambda key: config.getini(key),
+            environ=os.environ,
+            silence=[*config.getini("autopack_silence"), *config.getoption("autopack_silence")],
+        )
+    except UsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[SETTINGS_KEY] = settings
+    workerinput = getattr(config, "workerinput", None)
+    config.stash[RUN_ID_KEY] = workerinput["autopack_run_id"] if workerinput else secrets.token_hex(4)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: object) -> None:
+    """Under xdist (controller): hand the run id down so all workers of one run share it."""
+    node.workerinput["autopack_run_id"] = node.config.stash[RUN_ID_KEY]  # type: ignore[attr-defined]
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """One line: every resolved setting with its source, secrets redacted."""
+    settings = config.stash[SETTINGS_KEY]
+    return ["autopack: " + ", ".join(settings.describe()) + f", run_id={config.stash[RUN_ID_KEY]}"]
