@@ -44,6 +44,7 @@ class PostgresServer:
 
     admin: DatabaseURL
     source: str  # "url" | "testcontainers" | "local-cluster"
+    location: Path | None = None  # the folder a local cluster lives in, removed by close()
     _stop: Callable[[], None] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -52,7 +53,8 @@ class PostgresServer:
 
     def describe(self) -> str:
         """One line for the pytest header: where the server came from and where it is, no password."""
-        return f"PostgreSQL via {self.source} at {host_port(self.admin)} ({self.admin})"
+        where = f" in {self.location}" if self.location is not None else ""
+        return f"PostgreSQL via {self.source} at {host_port(self.admin)}{where} ({self.admin})"
 
     def close(self) -> None:
         """Stop the container or cluster this process started; a no-op for a given URL or a second call."""
@@ -111,7 +113,7 @@ def _from_local_cluster(workdir: Path, search_dirs: Iterable[Path] | None) -> Po
         cluster = start_local_cluster(workdir, search_dirs)
     except (ClusterError, OSError, subprocess.SubprocessError) as exc:
         return short_reason(exc)
-    server = PostgresServer(admin=cluster.admin_url, source="local-cluster", _stop=cluster.stop)
+    server = PostgresServer(admin=cluster.admin_url, source="local-cluster", location=cluster.root, _stop=cluster.stop)
     try:
         wait_ready(cluster.admin_url, source="local cluster")
     except ProvisioningError as exc:

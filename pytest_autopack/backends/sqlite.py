@@ -1,14 +1,15 @@
 """SQLite databases for the run: in-memory, files, and per-worker copies of a migrated template file.
 
-In memory we use a *named shared-cache* database (``file:<name>?mode=memory&cache=shared``)
+In memory we use a *named* database of SQLite's ``memdb`` VFS (``file:/<name>?vfs=memdb``)
 rather than ``sqlite://`` with a ``StaticPool``: a StaticPool shares one connection inside
 one engine, but the in-process reference app builds its own engine from the URL and would
-see a different, empty database. A named shared-cache database is visible to every
-connection of the process that opens the same name, whichever engine or thread made it.
+see a different, empty database. A memdb name that starts with ``/`` is one database for
+every connection of the process, whichever engine or thread opened it. A reader there
+waits (up to the busy timeout) for a writer's transaction to end, where the older
+``cache=shared`` mode fails at once with ``database table is locked``; reading *during* a
+write transaction needs a file database in WAL mode, which is why files stay the default.
 It lives while at least one connection is open, so :class:`SqliteMemory` holds one open
-for as long as it is needed. The price is shared-cache table locking: a writer and a
-reader on two connections can get ``database table is locked``, which is why the
-file-based default stays the default.
+for as long as it is needed.
 
 On SQLite, a per-worker clone is a file copy of a template built once under the run's lock.
 """
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from pytest_autopack.backends.naming import validate_identifier
 from pytest_autopack.backends.once import build_once
+from pytest_autopack.errors import ProvisioningError
 from pytest_autopack.schema.engine import create_engine_for
 from pytest_autopack.urls import DatabaseURL
 
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 SUFFIX = ".sqlite3"
+MEMDB_SINCE = (3, 36, 0)
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
@@ -38,11 +41,19 @@ def sqlite_file_url(path: Path) -> DatabaseURL:
     return DatabaseURL(raw="sqlite:///" + path.resolve().as_posix(), dialect="sqlite")
 
 
+def _memdb_uri(name: str) -> str:
+    """The SQLite URI of the process-wide in-memory database ``name`` (memdb needs SQLite 3.36)."""
+    if sqlite3.sqlite_version_info < MEMDB_SINCE:
+        raise ProvisioningError(
+            f"a shared in-memory SQLite database needs SQLite >= 3.36 (this Python has {sqlite3.sqlite_version});"
+            " use a file database"
+        )
+    return f"file:/{validate_identifier(name)}?vfs=memdb"
+
+
 def sqlite_memory_url(name: str) -> DatabaseURL:
-    """The URL of the named shared-cache in-memory database ``name`` (see the module docstring)."""
-    return DatabaseURL(
-        raw=f"sqlite:///file:{validate_identifier(name)}?mode=memory&cache=shared&uri=true", dialect="sqlite"
-    )
+    """The URL of the in-memory database ``name`` shared by the whole process (see the module docstring)."""
+    return DatabaseURL(raw=f"sqlite:///{_memdb_uri(name)}&uri=true", dialect="sqlite")
 
 
 class SqliteMemory:
@@ -50,9 +61,7 @@ class SqliteMemory:
 
     def __init__(self, name: str) -> None:
         self.url = sqlite_memory_url(name)
-        self._keeper: sqlite3.Connection | None = sqlite3.connect(
-            f"file:{name}?mode=memory&cache=shared", uri=True, check_same_thread=False
-        )
+        self._keeper: sqlite3.Connection | None = sqlite3.connect(_memdb_uri(name), uri=True, check_same_thread=False)
 
     def close(self) -> None:
         """Close the keeper connection: the database vanishes once engines have closed theirs too."""
