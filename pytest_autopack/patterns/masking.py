@@ -65,7 +65,9 @@ _LOC = r"(?::\d+(?::\d+)?|\(\d+,\d+\))?"
 _SEG = r"[^\\/\s'\"<>|:*?`,;()\[\]{}]+(?: (?=[A-Z0-9(])[^\\/\s'\"<>|:*?`,;()\[\]{}]+)*"
 _POSIX_SEG = r"[\w.@+~%=-]+(?: (?=[A-Z0-9])[\w.@+~%=-]+)*"
 
-_Rule = tuple[re.Pattern[str], "str | Callable[[re.Match[str]], str]"]
+#: A rule runs only when one of its gate substrings occurs in the line: the cheap ``in`` test
+#: skips most of the regex scans on a typical message.
+_Rule = tuple[tuple[str, ...], re.Pattern[str], "str | Callable[[re.Match[str]], str]"]
 
 _DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*"
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
@@ -106,8 +108,8 @@ def _quoted(match: re.Match[str]) -> str:
     return QUOTED
 
 
-_HTTP_STATUS_LINE = re.compile(
-    r"(?<![\w.])([1-5])\d\d (?:Continue|Switching Protocols|OK|Created|Accepted|No Content|Partial Content|"
+_HTTP_STATUS_LINE = (
+    r"(?<![\w.])[1-5]\d\d (?:Continue|Switching Protocols|OK|Created|Accepted|No Content|Partial Content|"
     r"Multiple Choices|Moved Permanently|Found|See Other|Not Modified|Temporary Redirect|Permanent Redirect|"
     r"Bad Request|Unauthorized|Payment Required|Forbidden|Not Found|Method Not Allowed|Not Acceptable|"
     r"Proxy Authentication Required|Request Timeout|Conflict|Gone|Length Required|Precondition Failed|"
@@ -129,15 +131,16 @@ _HTTP_CLASSES = {
 
 _RULES: tuple[_Rule, ...] = (
     # Python object reprs and pytest node ids carry addresses, parameters and paths at once.
-    (re.compile(r"<[\w.]+(?: object)? at 0x[0-9a-fA-F]+>"), OBJECT),
-    (re.compile(r"(?<![\w/\\.-])[\w./\\:-]*\.py::[^\s'\"]+"), NODEID),
+    ((" at 0x",), re.compile(r"<[\w.]+(?: object)? at 0x[0-9a-fA-F]+>"), OBJECT),
+    (("::",), re.compile(r"(?<![\w/\\.-])[\w./\\:-]*\.py::[^\s'\"]+"), NODEID),
     # Echoed data: an assert expression, a SQL statement.
-    (re.compile(r"\bassert .+"), f"assert {EXPR}"),
-    (re.compile(r"\[SQL: [^\]]*\]"), "[SQL: <SQL>]"),
-    (re.compile(r"\[parameters: [^\]]*\]"), "[parameters: <PARAMS>]"),
-    (re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>`]*[^\s'\"<>`.,;:)\]]"), URL),
-    (re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"), UUID),
+    (("assert ",), re.compile(r"\bassert .+"), f"assert {EXPR}"),
+    (("[SQL: ",), re.compile(r"\[SQL: [^\]]*\]"), "[SQL: <SQL>]"),
+    (("[parameters: ",), re.compile(r"\[parameters: [^\]]*\]"), "[parameters: <PARAMS>]"),
+    (("://",), re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>`]*[^\s'\"<>`.,;:)\]]"), URL),
+    (("-",), re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"), UUID),
     (
+        (":",),
         re.compile(
             rf"\b(?:{_DAY},? )?{_MONTH} +\d{{1,2}},?(?: \d{{4}})? {_CLOCK}(?: \d{{4}})?\b"
             rf"|\b(?:{_DAY},? )?\d{{1,2}} {_MONTH} \d{{4}}(?: \d{{1,2}}:\d{{2}}(?::\d{{2}})?)?\b"
@@ -145,6 +148,7 @@ _RULES: tuple[_Rule, ...] = (
         TIME,
     ),
     (
+        ("-", ":"),
         re.compile(
             r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b"
             r"|\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b"
@@ -153,6 +157,7 @@ _RULES: tuple[_Rule, ...] = (
     ),
     # Requirement specifiers: name and version vary together (requests==2.31.0, eslint@^8.3.0).
     (
+        ("==", ">=", "<=", "~=", "!=", "@"),
         re.compile(
             rf"(?<![\w@/.-])@?[A-Za-z][\w.-]*(?:/[\w.-]+)?(?:\[[\w,-]+\])?"
             rf"(?:{_REQUIREMENT_OPS}\s?[\w.*+!-]+(?:\s?,\s?(?:{_REQUIREMENT_OPS}|[<>])\s?[\w.*+!-]+)*"
@@ -160,73 +165,121 @@ _RULES: tuple[_Rule, ...] = (
         ),
         REQUIREMENT,
     ),
-    (re.compile(rf"(?<![\w.]){_REQUIREMENT_OPS}\s?\d[\w.*+!-]*(?:,\s?[<>=!~]=?\s?\d[\w.*+!-]*)*"),
-     REQUIREMENT),
-    # Bracketed lists of quoted items, before the quotes themselves: ['a', 'b'] -> one token.
-    (re.compile(r"\[\s*(?:'[^'\n]*'|\"[^\"\n]*\")(?:\s*,\s*(?:'[^'\n]*'|\"[^\"\n]*\"))*\s*\]"), LIST),
     (
+        ("==", ">=", "<=", "~=", "!="),
+        re.compile(rf"(?<![\w.]){_REQUIREMENT_OPS}\s?\d[\w.*+!-]*(?:,\s?[<>=!~]=?\s?\d[\w.*+!-]*)*"),
+        REQUIREMENT,
+    ),
+    # Bracketed lists of quoted items, before the quotes themselves: ['a', 'b'] -> one token.
+    (
+        ("['", '["', "[ "),
+        re.compile(r"\[\s*(?:'[^'\n]*'|\"[^\"\n]*\")(?:\s*,\s*(?:'[^'\n]*'|\"[^\"\n]*\"))*\s*\]"),
+        LIST,
+    ),
+    (
+        ("'", '"', "`"),
         re.compile(
             r"(?<![\w'\"`])(?:'(?:[^'\n]|(?<=\w)'(?=\w))*'|\"[^\"\n]*\"|`[^`\n]*`)(?![\w])"
         ),
         _quoted,
     ),
-    (re.compile(rf"(?<![\w\\])[A-Za-z]:\\(?:{_SEG}\\)*{_SEG}?{_LOC}"), PATH),
-    (re.compile(rf"(?<![\w\\])\\\\[\w.$-]+\\(?:{_SEG}\\)*{_SEG}?{_LOC}"), PATH),
-    (re.compile(rf"(?<![\w/.:~-])(?:~|\.{{1,2}})?/(?:{_POSIX_SEG}/)*[\w.@+~%=-]*{_LOC}"), PATH),
+    ((":\\",), re.compile(rf"(?<![\w\\])[A-Za-z]:\\(?:{_SEG}\\)*{_SEG}?{_LOC}"), PATH),
+    (("\\\\",), re.compile(rf"(?<![\w\\])\\\\[\w.$-]+\\(?:{_SEG}\\)*{_SEG}?{_LOC}"), PATH),
+    (("/",), re.compile(rf"(?<![\w/.:~-])(?:~|\.{{1,2}})?/(?:{_POSIX_SEG}/)*[\w.@+~%=-]*{_LOC}"), PATH),
     (
+        ("/",),
         re.compile(
             rf"(?<![\w/.@-])(?:[\w.@+-]+/)+(?:[\w.@+-]*\.(?:{_EXT})|[\w.@+-]+/){_LOC}(?![\w/])"
             rf"|(?<![\w/.@-])(?:[\w.@+-]+/)+[\w.@+-]+:\d+(?::\d+)?(?![\w/])"
         ),
         PATH,
     ),
-    (re.compile(rf"(?<![\w/.@\\-])[\w-]*[\w]\.(?:{_EXT}){_LOC}(?![\w/.\\-])"), PATH),
-    # An endpoint is one value whether printed by name or by address: IP:port and host:port alike.
-    (re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}:\d{1,5}(?![\w.])"), HOST),
-    (re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"), IP),
+    ((".",), re.compile(rf"(?<![\w/.@\\-])[\w-]*[\w]\.(?:{_EXT}){_LOC}(?![\w/.\\-])"), PATH),
     (
+        (":",),
         re.compile(
             r"(?<![\w:.])(?=[0-9a-fA-F:]*::|(?:[0-9a-fA-F]{1,4}:){7})"
             r"(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}(?![\w:])"
         ),
         IP,
     ),
-    (re.compile(r"\b(?:localhost|(?:[a-zA-Z0-9-]+\.)+[a-zA-Z][a-zA-Z0-9-]*):\d{1,5}\b"), HOST),
-    (re.compile(r"\b0x[0-9a-fA-F]+\b"), HEX),
-    # Versions: at least two dots, or a v prefix (1.2.3, 3.11.7, v18.19.0, 2.0.0rc1, 1.0+local).
-    (re.compile(r"(?<![\w.])v?\d+\.\d+\.\d+(?:\.\d+)?(?:[-.+]?[A-Za-z][\w.]*)?(?![\w])|(?<![\w.])v\d+\.\d+\b"),
-     VERSION),
-    # Ids: hex hashes (git SHAs, 7+ hex digits mixing letters and digits) and long opaque tokens
-    # (request ids, API keys, base64) that mix letters and digits.
-    (re.compile(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,}\b|\b(?=[0-9A-F]*[A-F])(?=[0-9A-F]*\d)[0-9A-F]{7,}\b"),
-     HEX),
-    (re.compile(r"(?<![\w/+=-])(?=[\w+/-]*\d)(?=[\w+/-]*[A-Za-z])[A-Za-z0-9_+/-]{20,}={0,2}(?![\w/+=-])"), ID),
-    (re.compile(r"\b[A-Za-z]+[_-](?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{10,}\b"), ID),
-    # A status line ("503 Service Unavailable") prints one enumerated value; keep only its class,
-    # so 502/503/504 stay one pattern while 429 and 503 stay apart.
-    (_HTTP_STATUS_LINE, lambda m: _HTTP_CLASSES[m.group(1)]),
-    # Durations and sizes before plain numbers, so the unit goes with its value.
-    (re.compile(r"(?<![\w.:])\d{1,2}:\d{2}(?![\w:])"), DURATION),
-    (
-        re.compile(
-            r"(?<![\w.])[<>~]?\d+(?:\.\d+)?\s?(?:ms|us|µs|ns|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?)"
-            r"(?![\w])"
-        ),
-        DURATION,
-    ),
-    # "1190 bytes (1.16 KB)": a size echoed in two units is still one value.
-    (re.compile(rf"(?<![\w.]){_SIZE}(?: \({_SIZE}\))?(?![\w])"), SIZE),
-    (re.compile(r"(?<![\w.-])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?!\.?\w)"), _status_or_number),
+    (("0x",), re.compile(r"\b0x[0-9a-fA-F]+\b"), HEX),
 )
+
+# The numeric values, as one alternation scanned once (most specific alternative first), because
+# on a typical message this block would otherwise cost a dozen full-line regex scans.
+_NUMERIC = re.compile(
+    "|".join(
+        f"(?P<{name}>{pattern})"
+        for name, pattern in (
+            # An endpoint is one value whether printed by name or by address.
+            ("endpoint", r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}:\d{1,5}(?![\w.])"),
+            ("ip", r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"),
+            ("host", r"\b(?:localhost|(?:[a-zA-Z0-9-]+\.)+[a-zA-Z][a-zA-Z0-9-]*):\d{1,5}\b"),
+            # Versions: two dots at least, or a v prefix (3.11.7, v18.19.0, 2.0.0rc1, 1.0.0+local).
+            (
+                "version",
+                r"(?<![\w.])v?\d+\.\d+\.\d+(?:\.\d+)?(?:[-.+]?[A-Za-z][\w.]*)?(?![\w])|(?<![\w.])v\d+\.\d+\b",
+            ),
+            # Ids: hex hashes (git SHAs: 7+ hex digits mixing letters and digits) and long opaque
+            # tokens (request ids, API keys, base64) mixing letters and digits.
+            (
+                "hexid",
+                r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,}\b|\b(?=[0-9A-F]*[A-F])(?=[0-9A-F]*\d)[0-9A-F]{7,}\b",
+            ),
+            ("opaque", r"(?<![\w/+=-])(?=[\w+/-]*\d)(?=[\w+/-]*[A-Za-z])[A-Za-z0-9_+/-]{20,}={0,2}(?![\w/+=-])"),
+            ("prefixed", r"\b[A-Za-z]+[_-](?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{10,}\b"),
+            # A status line ("503 Service Unavailable") prints one enumerated value; keep only its
+            # class, so 502/503/504 stay one pattern while 429 and 503 stay apart.
+            ("status_line", _HTTP_STATUS_LINE),
+            # Durations and sizes before plain numbers, so the unit goes with its value.
+            ("clock", r"(?<![\w.:])\d{1,2}:\d{2}(?![\w:])"),
+            (
+                "duration",
+                r"(?<![\w.])[<>~]?\d+(?:\.\d+)?\s?(?:ms|us|µs|ns|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?)"
+                r"(?![\w])",
+            ),
+            # "1190 bytes (1.16 KB)": a size echoed in two units is still one value.
+            ("size", rf"(?<![\w.]){_SIZE}(?: \({_SIZE}\))?(?![\w])"),
+            ("number", r"(?<![\w.-])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?!\.?\w)"),
+        )
+    )
+)
+_NUMERIC_PLACEHOLDER = {
+    "endpoint": HOST,
+    "ip": IP,
+    "host": HOST,
+    "version": VERSION,
+    "hexid": HEX,
+    "opaque": ID,
+    "prefixed": ID,
+    "clock": DURATION,
+    "duration": DURATION,
+    "size": SIZE,
+}
+
+
+def _numeric(match: re.Match[str]) -> str:
+    kind = match.lastgroup
+    if kind == "number":
+        return _status_or_number(match)
+    if kind == "status_line":
+        return _HTTP_CLASSES[match.group(0)[0]]
+    return _NUMERIC_PLACEHOLDER[kind]  # type: ignore[index]
+
 
 # Variable-length lists printed as one span: "<PATH>, <PATH>, <PATH>" is one list.
 _REPEATED_PLACEHOLDER = re.compile(r"(<[A-Z_]+>)(?:(?:\s*,\s*|\s+(?:and|or)\s+)\1)+")
 _WHITESPACE = re.compile(r"\s+")
+_ANY_DIGIT = re.compile(r"\d")
 
 
 def _mask_line(line: str) -> str:
-    for pattern, replacement in _RULES:
-        line = pattern.sub(replacement, line)
+    for gate, pattern, replacement in _RULES:
+        if any(needle in line for needle in gate):
+            line = pattern.sub(replacement, line)
+    if _ANY_DIGIT.search(line):
+        line = _NUMERIC.sub(_numeric, line)
     return _REPEATED_PLACEHOLDER.sub(r"\1", line)
 
 
