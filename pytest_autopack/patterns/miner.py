@@ -9,6 +9,7 @@ looks at clusters only and never revisits the messages.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -21,7 +22,7 @@ from pytest_autopack.patterns.masking import PLACEHOLDERS, mask
 class MinerConfig:
     """The one configuration used for every input (PATTERNS.md forbids per-dataset settings)."""
 
-    similarity_threshold: float = 0.75
+    similarity_threshold: float = 0.8
     depth: int = 4
     max_children: int = 100
     mask: bool = True
@@ -70,14 +71,25 @@ def _distinct_constants(a: str, b: str) -> bool:
     return (a.isdigit() and b.isdigit()) or _number_variants(a, b)
 
 
+_DIGIT_RUN = re.compile(r"\d+")
+
+
+def _same_shape(a: str, b: str) -> bool:
+    """True when two tokens differ only in their digit runs (``core.42`` vs ``core.4505``)."""
+    return _DIGIT_RUN.sub("0", a) == _DIGIT_RUN.sub("0", b) and _DIGIT_RUN.search(a) is not None
+
+
 @cache
 def _guarded_drain_class() -> type:
     """Build (once) a drain3 ``Drain`` subclass that knows masked placeholders are values.
 
     Placeholders are routed through the wildcard branch of the prefix tree, as Drain already does
-    for tokens with digits, so a ``<NUM>`` first token and a ``<HEX>`` one meet in the same leaf;
-    two placeholders of different types in one slot count as similar; and two distinct
-    constants (status codes, singular/plural words) veto the match outright.
+    for tokens with digits, so a ``<NUM>`` first token and a ``<HEX>`` one meet in the same leaf.
+    In the similarity, a value (placeholder or digit-bearing token) filling a wildcard slot, two
+    placeholders of different types, and two tokens differing only in their digits all count as
+    similar, because Drain itself treats digit-bearing tokens as variables; two distinct constants
+    (status codes, singular/plural words) veto the match outright. With values neutralised this
+    way, the remaining differences are mostly constant words, hence the strict threshold.
     """
     from drain3.drain import Drain
 
@@ -95,12 +107,16 @@ def _guarded_drain_class() -> type:
             for token1, token2 in zip(seq1, seq2, strict=True):
                 if token1 == param:
                     param_count += 1
+                    if token2 in PLACEHOLDERS or _DIGIT_RUN.search(token2):
+                        sim_tokens += 1  # a value filling a slot already known to be variable
                 elif token1 == token2:
                     sim_tokens += 1
                 elif _distinct_constants(token1, token2):
                     return 0.0, 0
                 elif token1 in PLACEHOLDERS and token2 in PLACEHOLDERS:
                     sim_tokens += 1  # two values of different shape in one slot (<NUM> vs <HEX>)
+                elif _same_shape(token1, token2):
+                    sim_tokens += 1
             if include_params:
                 sim_tokens += param_count
             return sim_tokens / len(seq1), param_count

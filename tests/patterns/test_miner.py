@@ -45,6 +45,18 @@ def test_groups_realistic_messages_by_template():
     assert grouping_accuracy(result.assignments, labels) == 1.0
 
 
+def test_values_differing_only_in_digits_share_a_template():
+    result = mine(["generating core.42", "generating core.4505", "generating core.7", "generating report"])
+    assert result.assignments[0] == result.assignments[1] == result.assignments[2]
+    assert result.assignments[3] != result.assignments[0]
+
+
+def test_distinct_status_codes_never_merge():
+    result = mine([f"GET /v1/x status: {code} len: 12 time: 0.1" for code in (200, 404, 200, 404)])
+    assert result.assignments[0] == result.assignments[2]
+    assert result.assignments[0] != result.assignments[1]
+
+
 def test_result_is_consistent_with_assignments():
     messages = [message for message, _ in LABELLED]
     result = mine(messages)
