@@ -289,8 +289,9 @@ def test_held_lock_fails_fast_then_succeeds(autopack_scratch_db):
     from pytest_autopack.schema.lineages import builtin_lineage, load_lineage
     from pytest_autopack.schema.migrations import MigrationPolicy, upgrade
 
-    engine = _engine(autopack_scratch_db())
-    holder = _engine(engine.url)  # a second, independent session
+    url = autopack_scratch_db()
+    engine = _engine(url)
+    holder = _engine(url)  # a second, independent session
     policy = MigrationPolicy(lock_timeout_ms=200, attempts=2, backoff_s=0.05)
     try:
         load_lineage(engine, builtin_lineage(engine.dialect.name))
