@@ -146,7 +146,7 @@ def run_expand(args: argparse.Namespace) -> int:
 
     def progress(done: int) -> None:
         if done % PROGRESS_EVERY == 0 or done == total:
-            progress_line("mining", done, None)
+            progress_line("mining", done, total)
 
     analysis = analyze(loaded, registry, options, source=source, progress=progress if total >= PROGRESS_EVERY else None)
     outcomes = []
