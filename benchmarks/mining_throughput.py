@@ -49,13 +49,17 @@ def run_ours_uncached(messages: Sequence[str]) -> None:
     miner.result()
 
 
-def median_rate(run: Callable[[Sequence[str]], None], messages: Sequence[str], repeats: int) -> float:
-    rates = []
+def median_rates(
+    runs: Sequence[Callable[[Sequence[str]], None]], messages: Sequence[str], repeats: int
+) -> list[float]:
+    """Median msg/s of each run; runs are interleaved so machine noise hits them alike."""
+    rates: list[list[float]] = [[] for _ in runs]
     for _ in range(repeats):
-        start = time.perf_counter()
-        run(messages)
-        rates.append(len(messages) / (time.perf_counter() - start))
-    return statistics.median(rates)
+        for index, run in enumerate(runs):
+            start = time.perf_counter()
+            run(messages)
+            rates[index].append(len(messages) / (time.perf_counter() - start))
+    return [statistics.median(r) for r in rates]
 
 
 def cpu_model() -> str:
@@ -76,15 +80,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     run_drain3(dev_messages[:100])  # warm imports outside the timer
     run_ours(dev_messages[:100])
     print(f"{os.cpu_count()} CPUs, {cpu_model()}, Python {platform.python_version()}, "
-          f"median of {args.repeats} runs\n")
+          f"median of {args.repeats} interleaved runs\n")
     print("| messages | drain3 alone (msg/s) | ours (msg/s) | cost vs drain3 | ours, mask cache off (msg/s) "
           "| cost vs drain3 |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: |")
     for size in args.sizes:
         messages = list(itertools.islice(itertools.cycle(dev_messages), size))
-        raw = median_rate(run_drain3, messages, args.repeats)
-        ours = median_rate(run_ours, messages, args.repeats)
-        cold = median_rate(run_ours_uncached, messages, args.repeats)
+        raw, ours, cold = median_rates((run_drain3, run_ours, run_ours_uncached), messages, args.repeats)
         print(f"| {size:,} | {raw:,.0f} | {ours:,.0f} | {raw / ours:.2f}x | {cold:,.0f} | {raw / cold:.2f}x |")
     return 0
 
