@@ -34,6 +34,7 @@ def _default_sockets() -> list[Path]:
 
 def _ping(family: int, address: str | tuple[str, int], timeout_s: float) -> str | None:
     """Send ``/_ping`` to one engine address; ``None`` when it answered 200, else why not."""
+    where = f"{address[0]}:{address[1]}" if isinstance(address, tuple) else address
     try:
         with socket.socket(family, socket.SOCK_STREAM) as sock:
             sock.settimeout(timeout_s)
@@ -41,8 +42,8 @@ def _ping(family: int, address: str | tuple[str, int], timeout_s: float) -> str 
             sock.sendall(PING_REQUEST)
             status = sock.recv(64).split(b"\r\n", 1)[0].decode("latin-1")
     except OSError as exc:
-        return f"no Docker engine at {address}: {exc.strerror or exc}"
-    return None if " 200 " in status + " " else f"Docker engine at {address} answered {status!r}"
+        return f"no Docker engine at {where}: {exc.strerror or exc}"
+    return None if " 200 " in status + " " else f"Docker engine at {where} answered {status!r}"
 
 
 def docker_unavailable_reason(timeout_s: float = 0.5) -> str | None:

@@ -26,6 +26,13 @@ from pytest_autopack.urls import DatabaseURL
 UNPRIVILEGED_ACCOUNT = "postgres"
 START_ATTEMPTS = 3
 _EXE = ".exe" if os.name == "nt" else ""
+USUAL_BIN_PATTERNS = (
+    (Path("/usr/lib/postgresql"), "*/bin"),
+    (Path("/usr/local/pgsql"), "bin"),
+    (Path("/opt/homebrew/opt"), "postgresql*/bin"),
+    (Path("/usr/local/opt"), "postgresql*/bin"),
+    (Path("C:/Program Files/PostgreSQL"), "*/bin"),
+)
 _SETTINGS = (
     "listen_addresses = '127.0.0.1'",
     "unix_socket_directories = ''",
@@ -50,14 +57,7 @@ class Account:
 
 def usual_bin_dirs() -> list[Path]:
     """PostgreSQL bin folders of Debian/Ubuntu, source builds, Homebrew and the Windows installer, newest first."""
-    patterns = [
-        (Path("/usr/lib/postgresql"), "*/bin"),
-        (Path("/usr/local/pgsql"), "bin"),
-        (Path("/opt/homebrew/opt"), "postgresql*/bin"),
-        (Path("/usr/local/opt"), "postgresql*/bin"),
-        (Path("C:/Program Files/PostgreSQL"), "*/bin"),
-    ]
-    found = [path for root, pattern in patterns if root.is_dir() for path in root.glob(pattern)]
+    found = [path for root, pattern in USUAL_BIN_PATTERNS if root.is_dir() for path in root.glob(pattern)]
 
     def version(path: Path) -> tuple[int, ...]:
         return tuple(int(n) for n in re.findall(r"\d+", str(path.relative_to(path.anchor))))
@@ -151,18 +151,23 @@ class LocalCluster:
         output = self.root / f"{tool}.out"
         env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
         drop = {} if self.account is None else {"user": self.account.uid, "group": self.account.gid, "extra_groups": []}
+        executable = self.bin_dir / f"{tool}{_EXE}"
         with output.open("wb") as sink:  # a file, not a pipe: the server must not inherit our pipe
-            code = subprocess.run(
-                [str(self.bin_dir / f"{tool}{_EXE}"), *args],
-                stdin=subprocess.DEVNULL,
-                stdout=sink,
-                stderr=sink,
-                cwd=self.root,
-                env=env,
-                timeout=timeout_s,
-                check=False,
-                **drop,
-            ).returncode
+            try:
+                code = subprocess.run(
+                    [str(executable), *args],
+                    stdin=subprocess.DEVNULL,
+                    stdout=sink,
+                    stderr=sink,
+                    cwd=self.root,
+                    env=env,
+                    timeout=timeout_s,
+                    check=False,
+                    **drop,
+                ).returncode
+            except OSError as exc:
+                who = f" as {self.account.name}" if self.account else ""
+                raise ClusterError(f"cannot run {executable}{who}: {exc.strerror or exc}") from None
         if code != 0:
             raise ClusterError(f"{tool} failed ({code}): {_tail(output) or _tail(self.root / 'server.log')}")
 
