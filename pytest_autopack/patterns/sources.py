@@ -142,7 +142,13 @@ def read_error_reports(directory: Path, run_id: str | None = None) -> Loaded:
 
 
 def read_database(url: DatabaseURL, run_id: str | None = None) -> Loaded:
-    """Failure text from dashboard failure events, ``runs.failure_reason`` and ``phases.last_failure_reason``."""
+    """Failure text from dashboard failure events, ``runs.failure_reason`` and ``phases.last_failure_reason``.
+
+    The finest text wins: a run's ``failure_reason`` repeated by a ``run_failed`` event is read
+    once, and a phase's status code (``MAX_ATTEMPTS_EXHAUSTED``, ``EXCEPTION: TypeError``, ...) is
+    read only for phases without failure events, which is every phase of an unmigrated Autopack
+    database (no ``dashboard_events`` table: that source is skipped).
+    """
     from sqlalchemy import inspect
 
     from pytest_autopack.schema.engine import create_engine_for
@@ -150,10 +156,9 @@ def read_database(url: DatabaseURL, run_id: str | None = None) -> Loaded:
     engine = create_engine_for(url)
     try:
         with engine.connect() as conn:
-            tables = {
-                name: {c["name"] for c in inspect(conn).get_columns(name)} for name in inspect(conn).get_table_names()
-            }
-            keyed = list(_database_rows(conn, tables, run_id))
+            inspector = inspect(conn)
+            tables = {name: {c["name"] for c in inspector.get_columns(name)} for name in inspector.get_table_names()}
+            keyed = _database_rows(conn, tables, run_id)
             hardened = set(_hardened(conn, tables, run_id))
     except UsageError:
         raise
@@ -173,49 +178,87 @@ def _pick(columns: set[str], *names: str) -> list[str]:
     return [name for name in names if name in columns]
 
 
-def _database_rows(conn: Any, tables: dict[str, set[str]], run_id: str | None) -> Iterator[tuple]:
+def _payload_error_type(payload: Any) -> str | None:
+    """Only ``error_type`` is read from an event payload; anything else in it is never copied."""
+    if isinstance(payload, str):
+        try:
+            payload = json.loads(payload)
+        except ValueError:
+            return None
+    return _text(payload.get("error_type")) if isinstance(payload, dict) else None
+
+
+@dataclass(frozen=True)
+class _Source:
+    table: str
+    message: str
+    run: str
+    phase: str | None
+    times: tuple[str, ...]
+    order: int
+
+
+_SOURCES = (
+    _Source("dashboard_events", "message", "run_id", "phase_id", ("created_at",), 0),
+    _Source("runs", "failure_reason", "id", None, ("completed_at", "updated_at", "created_at"), 1),
+    _Source(
+        "phases",
+        "last_failure_reason",
+        "run_id",
+        "phase_id",
+        ("completed_at", "last_attempt_timestamp", "updated_at"),
+        2,
+    ),
+)
+
+
+def _database_rows(conn: Any, tables: dict[str, set[str]], run_id: str | None) -> list[tuple]:
+    keyed: list[tuple] = []
+    event_texts: set[tuple[str | None, str]] = set()
+    event_phases: set[tuple[str | None, str | None]] = set()
+    for source in _SOURCES:
+        columns = tables.get(source.table)
+        if columns is None or not {source.message, source.run} <= columns:
+            continue  # e.g. an unmigrated Autopack database has no dashboard_events
+        for stamp, tiebreak, record in _read_source(conn, source, columns, run_id):
+            if source.table == "runs" and (record.run_id, record.message) in event_texts:
+                continue
+            if source.table == "phases" and (record.run_id, record.phase_id) in event_phases:
+                continue
+            if source.table == "dashboard_events":
+                event_texts.add((record.run_id, record.message))
+                event_phases.add((record.run_id, record.phase_id))
+            keyed.append((stamp, source.order, tiebreak, record))
+    return keyed
+
+
+def _read_source(conn: Any, source: _Source, columns: set[str], run_id: str | None) -> Iterator[tuple]:
     from sqlalchemy import column, func, or_, select, table
 
-    # (table, message column, phase column, timestamp columns in preference order, source order)
-    specs = (
-        ("dashboard_events", "message", "phase_id", ("created_at",), 0),
-        ("runs", "failure_reason", None, ("completed_at", "updated_at", "created_at"), 1),
-        ("phases", "last_failure_reason", "phase_id", ("completed_at", "last_attempt_timestamp", "updated_at"), 2),
-    )
-    for name, message_col, phase_col, time_cols, order in specs:
-        columns = tables.get(name)
-        if columns is None or message_col not in columns:
-            continue  # e.g. an unmigrated Autopack database has no dashboard_events
-        run_col = "id" if name == "runs" else "run_id"
-        if run_col not in columns:
-            continue
-        wanted = [
-            message_col,
-            run_col,
-            *_pick(columns, *(c for c in (phase_col,) if c)),
-            *_pick(columns, *time_cols),
-            *_pick(columns, "id"),
-        ]
-        wanted = list(dict.fromkeys(wanted))
-        source = table(name, *(column(c) for c in [*wanted, *_pick(columns, "event_type")]))
-        query = select(*(source.c[c] for c in wanted))
-        query = query.where(source.c[message_col].is_not(None), source.c[message_col] != "")
-        if name == "dashboard_events" and "event_type" in columns:
-            event = func.lower(source.c.event_type)
-            query = query.where(or_(*(event.like(f"%{word}%") for word in FAILURE_EVENT_WORDS)))
-        if run_id is not None:
-            query = query.where(source.c[run_col] == run_id)
-        for row in conn.execute(query).mappings():
-            stamp = next((iso_timestamp(row[c]) for c in _pick(columns, *time_cols) if row[c] is not None), None)
-            record = FailureRecord(
-                message=str(row[message_col]),
-                run_id=_text(row[run_col]),
-                phase_id=_text(row[phase_col]) if phase_col and phase_col in row else None,
-                created_at=stamp,
-                source=f"{name}.{message_col}",
-            )
-            tiebreak = str(row.get("id") if "id" in row else row[run_col])
-            yield (stamp or "", order, tiebreak.zfill(20), record)
+    phase = [source.phase] if source.phase and source.phase in columns else []
+    times = _pick(columns, *source.times)
+    extra = _pick(columns, "payload") if source.table == "dashboard_events" else []
+    wanted = list(dict.fromkeys([source.message, source.run, *phase, *times, *_pick(columns, "id"), *extra]))
+    rows = table(source.table, *(column(c) for c in [*wanted, *_pick(columns, "event_type")]))
+    query = select(*(rows.c[c] for c in wanted))
+    query = query.where(rows.c[source.message].is_not(None), rows.c[source.message] != "")
+    if source.table == "dashboard_events" and "event_type" in columns:
+        event = func.lower(rows.c.event_type)
+        query = query.where(or_(*(event.like(f"%{word}%") for word in FAILURE_EVENT_WORDS)))
+    if run_id is not None:
+        query = query.where(rows.c[source.run] == run_id)
+    for row in conn.execute(query).mappings():
+        stamp = next((iso_timestamp(row[c]) for c in times if row[c] is not None), None)
+        record = FailureRecord(
+            message=str(row[source.message]),
+            run_id=_text(row[source.run]),
+            phase_id=_text(row[phase[0]]) if phase else None,
+            created_at=stamp,
+            error_class=_payload_error_type(row["payload"]) if extra else None,
+            source=f"{source.table}.{source.message}",
+        )
+        tiebreak = str(row["id"] if "id" in row else row[source.run])
+        yield (stamp or "", tiebreak.zfill(20), record)
 
 
 def _hardened(conn: Any, tables: dict[str, set[str]], run_id: str | None) -> Iterator[tuple[str, str]]:

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 
 import pytest
+from expansion_data import ScratchDatabases, seeded
 
 from pytest_autopack.errors import UsageError
+from pytest_autopack.generators.emit import Targets, generate
 from pytest_autopack.patterns.mining import CAUGHT_BY_PHASE6, ExpandOptions, analysis_json, analyze
 from pytest_autopack.patterns.regexes import matches
 from pytest_autopack.patterns.registry import load_registry
-from pytest_autopack.patterns.sources import FailureRecord, Loaded, iso_timestamp, read_error_reports, read_jsonl
+from pytest_autopack.patterns.sources import (
+    FailureRecord,
+    Loaded,
+    iso_timestamp,
+    read_database,
+    read_error_reports,
+    read_jsonl,
+)
+from pytest_autopack.urls import parse_database_url
 
 SECRETS = ("sk-live-SECRETKEY1234567890", "hunter2-db-password", "Bearer eyJSECRETTOKEN")
 
@@ -274,3 +285,112 @@ def test_samples_mask_database_passwords():
     ]
     text = json.dumps(analysis_json(run(records)))
     assert SECRETS[1] not in text
+
+
+# --- the database source, on SQLite and PostgreSQL --------------------------------------------
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def databases(request, tmp_path_factory):
+    dbs = ScratchDatabases(request.param, tmp_path_factory.mktemp(request.param))
+    yield dbs
+    dbs.close()
+
+
+@pytest.fixture(scope="module")
+def seeded_db(databases, tmp_path_factory):
+    return seeded(databases, errors_dir=tmp_path_factory.mktemp("errors"))
+
+
+def test_database_failure_text_is_read_once_per_failure(seeded_db):
+    url, dataset = seeded_db
+    loaded = read_database(url)
+    assert Counter(r.message for r in loaded.records) == Counter(f.message for f in dataset.failures)
+    assert {r.source for r in loaded.records} == {"dashboard_events.message"}  # finer text wins
+    assert [r.created_at for r in loaded.records] == sorted(r.created_at for r in loaded.records)
+    by_text = {(f.run_id, f.message): f for f in dataset.failures if f.source.startswith("dashboard")}
+    for record in loaded.records:
+        if (record.run_id, record.message) in by_text:
+            assert record.error_class == by_text[record.run_id, record.message].error_type
+
+
+def test_database_caught_failures_are_left_out(seeded_db):
+    url, dataset = seeded_db
+    analysis = run_loaded(read_database(url))
+    caught = {(r.run_id, r.phase_id, r.message) for r, c in zip(analysis.records, analysis.caught_by, strict=True) if c}
+    expected = {(f.run_id, f.phase_id, f.message) for f in dataset.failures if f.caught_by}
+    assert expected and expected <= caught
+    assert CAUGHT_BY_PHASE6 in analysis.caught_by
+
+
+def test_database_run_filter(seeded_db):
+    url, dataset = seeded_db
+    run_id = dataset.failures[0].run_id
+    loaded = read_database(url, run_id=run_id)
+    assert loaded.records and {r.run_id for r in loaded.records} == {run_id}
+    assert all(pair[0] == run_id for pair in loaded.hardened)
+
+
+def test_dataset_secrets_never_reach_outputs(seeded_db, tmp_path):
+    url, dataset = seeded_db
+    for loaded in (read_database(url), read_error_reports(dataset.errors_dir)):
+        analysis = run_loaded(loaded)
+        text = json.dumps(analysis_json(analysis))
+        generate(analysis.reported, analysis.patterns, Targets(tmp_path / "o", tmp_path / "t", tmp_path / "b"))
+        written = "".join(p.read_text(encoding="utf-8") for p in tmp_path.rglob("*") if p.is_file())
+        assert dataset.planted_secrets and not any(s in text or s in written for s in dataset.planted_secrets)
+
+
+def test_error_reports_of_the_dataset(seeded_db):
+    _, dataset = seeded_db
+    loaded = read_error_reports(dataset.errors_dir)
+    assert len(loaded.records) == dataset.error_report_files and not loaded.skipped
+    assert {r.run_id for r in loaded.records} <= {f.run_id for f in dataset.failures}
+
+
+def test_unmigrated_autopack_database(databases, seeded_db):
+    """A real P12 database (no dashboard_events): status codes and run failure reasons are mined."""
+    from sqlalchemy import text
+
+    from pytest_autopack.schema.engine import create_engine_for
+    from pytest_autopack.schema.lineages import builtin_lineage, copy_runs, load_lineage
+
+    source_url, dataset = seeded_db
+    target_url = databases.new()
+    source, target = create_engine_for(source_url), create_engine_for(target_url)
+    try:
+        load_lineage(target, builtin_lineage(databases.dialect))
+        run_ids = sorted({f.run_id for f in dataset.failures})
+        with source.connect() as src, target.begin() as dst:
+            copy_runs(src, dst, run_ids)
+        with target.connect() as conn:
+            assert "dashboard_events" not in {r[0] for r in conn.execute(text(_tables_sql(databases.dialect)))}
+    finally:
+        source.dispose()
+        target.dispose()
+    loaded = read_database(target_url)
+    sources = Counter(r.source for r in loaded.records)
+    assert sources["phases.last_failure_reason"] > 0 and sources["runs.failure_reason"] > 0
+    analysis = run_loaded(loaded)
+    statuses = [r.message for r, c in zip(analysis.records, analysis.caught_by, strict=True) if c]
+    assert any(m.startswith("HARDENING_MITIGATED") for m in statuses)
+    assert any(
+        t.startswith("EXCEPTION") or t == "MAX_ATTEMPTS_EXHAUSTED" for t in (p.template for p in analysis.patterns)
+    )
+
+
+def _tables_sql(dialect):
+    if dialect == "sqlite":
+        return "SELECT name FROM sqlite_master WHERE type = 'table'"
+    return "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+
+
+def test_unreadable_database_is_a_one_line_error(tmp_path):
+    url = parse_database_url(f"sqlite:///{(tmp_path / 'no' / 'such' / 'dir' / 'x.db').as_posix()}")
+    with pytest.raises(UsageError, match="cannot read failures from the database: OperationalError") as info:
+        read_database(url)
+    assert "\n" not in str(info.value)
+
+
+def run_loaded(loaded):
+    return analyze(loaded, load_registry(entry_points=False), ExpandOptions(min_occurrences=1), source="db")
