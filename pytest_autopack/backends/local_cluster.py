@@ -24,6 +24,8 @@ from pathlib import Path
 from pytest_autopack.urls import DatabaseURL
 
 UNPRIVILEGED_ACCOUNT = "postgres"
+FOLDER_PREFIX = "autopack-pg-"
+OWNER_FILE = "owner.pid"
 START_ATTEMPTS = 3
 _EXE = ".exe" if os.name == "nt" else ""
 USUAL_BIN_PATTERNS = (
@@ -212,6 +214,41 @@ class LocalCluster:
             time.sleep(0.2)
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, but someone else's
+        return True
+    return True
+
+
+def reap_orphans(parent: Path, bin_dir: Path, account: Account | None) -> list[Path]:
+    """Stop and delete clusters in ``parent`` whose owning process is gone; return their folders.
+
+    A pytest killed by SIGKILL or SIGHUP runs no cleanup, and a postmaster does not notice
+    that its parent died, so without this every such run would leave a server behind.
+    POSIX only: on Windows probing a process id with ``os.kill`` would terminate it.
+    """
+    if os.name == "nt":
+        return []
+    reaped = []
+    for root in parent.glob(f"{FOLDER_PREFIX}*"):
+        try:
+            pid = int((root / OWNER_FILE).read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            continue  # still being set up, or not one of ours
+        if _process_alive(pid):
+            continue
+        try:
+            LocalCluster(bin_dir=bin_dir, root=root, port=0, account=account).stop()
+        except ClusterError:
+            continue
+        reaped.append(root)
+    return reaped
+
+
 def start_local_cluster(workdir: Path, search_dirs: Iterable[Path] | None = None) -> LocalCluster:
     """Create and start a private cluster in a new folder under ``workdir``.
 
@@ -225,7 +262,9 @@ def start_local_cluster(workdir: Path, search_dirs: Iterable[Path] | None = None
     account = unprivileged_account()
     workdir.mkdir(parents=True, exist_ok=True)
     parent = workdir if account is None or _reachable_by(workdir, account) else Path(tempfile.gettempdir())
-    root = Path(tempfile.mkdtemp(prefix="autopack-pg-", dir=parent))
+    reap_orphans(parent, bin_dir, account)
+    root = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX, dir=parent))
+    (root / OWNER_FILE).write_text(str(os.getpid()), encoding="ascii")
     if account is not None:
         os.chown(root, account.uid, account.gid)
     cluster = LocalCluster(bin_dir=bin_dir, root=root, port=0, account=account)

@@ -1,12 +1,15 @@
 import os
 import stat
+import subprocess
+import sys
 
 import pytest
 
 from pytest_autopack.backends import local_cluster
 from pytest_autopack.backends.local_cluster import find_pg_bin, free_loopback_port, usual_bin_dirs
-from pytest_autopack.backends.pg_admin import short_reason, with_database
+from pytest_autopack.backends.pg_admin import ping, short_reason, with_database
 from pytest_autopack.backends.postgres import PostgresUnavailable, provision_postgres
+from pytest_autopack.errors import ProvisioningError
 from pytest_autopack.urls import parse_database_url
 
 EXE = ".exe" if os.name == "nt" else ""
@@ -67,3 +70,22 @@ def test_with_database_keeps_credentials_and_options():
         with_database(url, "autopack_ab12cd34_gw0").raw
         == "postgresql://u:pw@h:6543/autopack_ab12cd34_gw0?sslmode=disable"
     )
+
+
+@pytest.mark.skipif(os.name == "nt" or find_pg_bin() is None, reason="POSIX only, needs initdb/pg_ctl")
+def test_cluster_of_a_dead_run_is_reaped(tmp_path):
+    cluster = local_cluster.start_local_cluster(tmp_path)
+    try:
+        dead = subprocess.Popen([sys.executable, "-c", "pass"])
+        dead.wait()
+        (cluster.root / local_cluster.OWNER_FILE).write_text(str(dead.pid), encoding="ascii")
+        alive = local_cluster.start_local_cluster(tmp_path)  # reaps on the way
+        try:
+            assert not cluster.root.exists()
+            assert alive.root.exists()
+            with pytest.raises(ProvisioningError):
+                ping(cluster.admin_url, source="reaped cluster", timeout_s=2)
+        finally:
+            alive.stop()
+    finally:
+        cluster.stop()
