@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from expansion_data import failure_records
+from expansion_data import ScratchDatabases, failure_records
 
 from pytest_autopack.cli import main
 from pytest_autopack.patterns.registry import load_registry
@@ -185,3 +185,57 @@ def test_no_progress_noise_when_stderr_is_not_a_terminal(tmp_path):
         check=False,
     )
     assert proc.returncode == 0 and proc.stderr == ""
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db(request, tmp_path):
+    dbs = ScratchDatabases(request.param, tmp_path)
+    yield dbs.new()
+    dbs.close()
+
+
+def test_seed_expand_generate_test_and_register_on_both_databases(capsys, tmp_path, empty_db, pytester):
+    """The README path: seed → expand → generate → pytest passes → registry matches the dataset's phases."""
+    url = empty_db.raw
+    assert main(["seed", "--db-url", url, "--errors-dir", str(tmp_path / "errors")]) == 0
+    capsys.readouterr()
+    detectors, tests, backlog = tmp_path / "pkg" / "detectors", tmp_path / "tests", tmp_path / "backlog"
+    code, out, _ = expand(
+        capsys,
+        "--db-url",
+        url,
+        "--generate-code",
+        "--output-dir",
+        detectors,
+        "--tests-dir",
+        tests,
+        "--backlog-dir",
+        backlog,
+    )
+    assert code == 0 and out.startswith(f"Uncaught failure patterns (database:{empty_db.dialect})")
+    generated = sorted(p.stem.removeprefix("pattern_") for p in detectors.glob("pattern_*.py"))
+    assert len(generated) == 5
+
+    result = pytester.runpytest_subprocess(str(tests), "-p", "no:cacheprovider")
+    assert result.ret == 0 and "failed" not in result.parseoutcomes()
+    capsys.readouterr()  # pytester's own "running: ..." lines
+
+    code, out, err = expand(capsys, "--db-url", url, "--json", "--min-occurrences", "1", "--top", "100")
+    assert code == 0, err
+    document = json.loads(out)
+    registry = load_registry([detectors], entry_points=False)
+    matched_phases = {}
+    from pytest_autopack.patterns.sources import read_database
+
+    for record in read_database(empty_db).records:
+        match = registry.detect_and_mitigate(record.message, {"phase_id": record.phase_id})
+        if match is not None and match.detector.pattern_id in generated:
+            matched_phases.setdefault(match.detector.pattern_id, set()).add((record.run_id, record.phase_id))
+    assert set(matched_phases) == set(generated)
+    by_id = {p["id"]: p for p in document["patterns"]}
+    for pattern_id, phases in matched_phases.items():
+        assert {phase for _, phase in phases} >= set(by_id[pattern_id]["phase_ids"])
+
+    # The same failures from the error-report files (no database) give the same top patterns.
+    code, out, _ = expand(capsys, "--errors-dir", tmp_path / "errors", "--json")
+    assert code == 0 and {p["id"] for p in json.loads(out)["patterns"]} & set(generated)
