@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         default=1,
         metavar="N",
-        help="size multiplier: about 740 phase_metrics rows per unit; 1350 gives about 1,000,000 (default 1)",
+        help="size multiplier: about 800 phase_metrics rows per unit; 1260 gives about 1,000,000 (default 1)",
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S", help=f"default {DEFAULT_SEED}")
     parser.add_argument(
