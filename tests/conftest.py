@@ -7,6 +7,12 @@ from pathlib import Path
 
 import pytest
 
+# In-process pytester runs drop the modules they imported; a second inner run re-importing
+# SQLAlchemy next to the outer process's copy breaks its internals. Load them once, up front.
+import sqlalchemy.orm  # noqa: F401  isort: skip
+import pytest_autopack.fixtures.dataset  # noqa: F401  isort: skip
+import pytest_autopack.schema.migrations  # noqa: F401  isort: skip
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 if SHARED_DATA.is_dir():

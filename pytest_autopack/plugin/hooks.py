@@ -78,3 +78,25 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     """One line: every resolved setting with its source, secrets redacted."""
     settings = config.stash[SETTINGS_KEY]
     return ["autopack: " + ", ".join(settings.describe()) + f", run_id={config.stash[RUN_ID_KEY]}"]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Controller (or the only process): drop this run's template and any worker database left behind.
+
+    Workers drop their own databases; the template must outlive them all, so only the
+    process that started them removes it. Private clusters and containers go with their
+    workers, so only a server given by URL needs this.
+    """
+    config = session.config
+    settings = config.stash[SETTINGS_KEY]
+    if hasattr(config, "workerinput") or settings.pg_url is None or "postgresql" not in settings.dialects:
+        return
+    from pytest_autopack.backends.pg_admin import short_reason
+    from pytest_autopack.backends.pg_template import drop_run_databases
+
+    try:
+        drop_run_databases(settings.pg_url, config.stash[RUN_ID_KEY])
+    except Exception as exc:  # best-effort clean-up: say so in one line, never fail the run for it
+        reason = short_reason(exc, settings.pg_url)
+        config.get_terminal_writer().line(f"autopack: could not drop this run's databases: {reason}", yellow=True)
