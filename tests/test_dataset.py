@@ -6,7 +6,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -387,3 +387,10 @@ def test_bad_scale_is_refused(databases: Databases, scale: int) -> None:
     engine = databases.new(migrate=False)
     with pytest.raises(UsageError, match="scale must be between 1 and"):
         build_dataset(engine, scale=scale)
+
+
+def test_aware_now_is_stored_as_naive_utc(databases: Databases) -> None:
+    engine = databases.new()
+    dataset = build_dataset(engine, now=datetime(2026, 1, 2, 13, 0, tzinfo=timezone(timedelta(hours=1))))
+    assert dataset.now == datetime(2026, 1, 2, 12, 0)
+    assert _when(_scalar(engine, "SELECT MAX(created_at) FROM llm_usage_events")) <= dataset.now
