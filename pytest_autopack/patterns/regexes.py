@@ -39,25 +39,52 @@ def normalise(message: str) -> str:
 
 
 def _literal(text: str, gap: str) -> str:
-    return gap.join(re.escape(part) for part in re.split(r"\s+", text)) if text else ""
+    """Escaped literal text; whitespace runs become ``gap``.
+
+    A lone ``|`` token is how the masking layer joins the lines of a multi-line message, so it
+    also matches the plain line break of the raw message.
+    """
+    if not text:
+        return ""
+    out: list[str] = []
+    for index, token in enumerate(re.split(r"\s+", text)):
+        if index and token == "|":
+            out.append(r"(?:\s+\|)?")
+            continue
+        if index:
+            out.append(gap)
+        out.append(re.escape(token))
+    return "".join(out)
 
 
-def _build(template: str, typed: bool, gap: str, wildcard: str) -> str:
-    pieces: list[str] = []
-    last = 0
-    for found in PLACEHOLDER.finditer(template):
-        pieces.append(_literal(template[last : found.start()], gap))
-        name = found.group()[1:-1]
-        pieces.append(_TYPED.get(name, wildcard) if typed else wildcard)
-        last = found.end()
-    pieces.append(_literal(template[last:], gap))
+def _build(template: str, typed: bool, gap: str, wildcard: str, atomic: bool) -> str:
+    """Literal pieces escaped, placeholders as sub-patterns.
+
+    ``atomic``: each placeholder and the literal after it sit in a lookahead whose capture is then
+    consumed by a backreference, so the match commits to the first place the literal follows and
+    never backtracks into it. That keeps a failing match linear instead of polynomial in the
+    message length (detectors run on every failure message), at the price of rejecting values
+    that contain the following literal; verification against the members decides.
+    """
+    parts = PLACEHOLDER.split(template)
+    names = PLACEHOLDER.findall(template)
+    pieces = [_literal(parts[0], gap)]
+    for index, (name, literal) in enumerate(zip(names, parts[1:], strict=True)):
+        sub = (_TYPED.get(name[1:-1], wildcard) if typed else wildcard) if name != "<*>" else wildcard
+        follow = _literal(literal, gap)
+        if atomic and follow:
+            pieces.append(f"(?=(?P<s{index}>{sub}{follow}))(?P=s{index})")
+        else:
+            pieces.append(sub + follow)
     return "".join(pieces)
 
 
 def _fragments(template: str) -> str:
-    """Loosest form: the template's literal words, in order, anywhere in the message."""
+    """Loosest form: the template's literal words, in order, anywhere in the message (no backtracking)."""
     words = [w for w in re.split(r"\s+|" + PLACEHOLDER.pattern, template) if w and len(w) > 1]
-    return ".*?".join([""] + [re.escape(w) for w in words] + [""]) if words else ".+"
+    if not words:
+        return ".+"
+    return "".join(f"(?=(?P<f{i}>.*?{re.escape(w)}))(?P=f{i})" for i, w in enumerate(words)) + ".*"
 
 
 def _matches_all(pattern: str, messages: Sequence[str]) -> bool:
@@ -71,12 +98,16 @@ def _matches_all(pattern: str, messages: Sequence[str]) -> bool:
 def derive_regex(template: str, messages: Sequence[str]) -> DerivedRegex:
     """The most specific candidate regex that full-matches every one of ``messages``."""
     template = normalise(template)
-    candidates = (
-        ("typed", _build(template, True, r"\s+", r"[^\n]+?")),
-        ("wildcard", _build(template, False, r"\s+", r"[^\n]+?")),
-        ("multiline", _build(template, False, r"\s*", r".+?")),
-        ("fragments", _fragments(template)),
-    )
+    candidates = [
+        (f"{name}{'' if atomic else '-backtracking'}", _build(template, typed, gap, wildcard, atomic))
+        for name, typed, gap, wildcard in (
+            ("typed", True, r"\s+", r"[^\n]+?"),
+            ("wildcard", False, r"\s+", r"[^\n]+?"),
+            ("multiline", False, r"\s*", r".+?"),
+        )
+        for atomic in (True, False)
+    ]
+    candidates.append(("fragments", _fragments(template)))
     for strategy, pattern in candidates:
         if pattern and _matches_all(pattern, messages):
             return DerivedRegex(pattern, True, strategy)

@@ -134,3 +134,37 @@ def test_crlf_checkout_is_not_an_edit(analysis, targets):
     text = next(iter(files.values()))
     assert is_unedited(text) and is_unedited(text.replace("\n", "\r\n"))
     assert not is_unedited(text + "# more\n")
+
+
+# --- regex derivation (what the generated detectors match with) --------------------------------
+
+
+def test_regex_matches_a_multiline_message_whose_template_joins_lines():
+    from pytest_autopack.patterns.regexes import derive_regex, matches
+
+    members = [
+        '  File "/app/x.py", line 3\nSyntaxError: invalid syntax',
+        'File "C:\\\\a b\\\\y.py", line 9\n  SyntaxError: invalid syntax',
+    ]
+    regex = derive_regex("File <PATH>, line <NUM> | SyntaxError: invalid syntax", members)
+    assert regex.verified and all(matches(regex.pattern, m) for m in members)
+    assert not matches(regex.pattern, 'File "/app/x.py", line 3\nNameError: name x is not defined')
+
+
+def test_derived_regexes_fail_fast_on_long_non_matching_messages():
+    import time
+
+    from pytest_autopack.patterns.regexes import derive_regex, matches
+
+    templates = [
+        ("<*> <*> <*> <*> <*> failed after <NUM> attempts", "a b c d e failed after 3 attempts"),
+        ("FAILED <NODEID> - AssertionError: assert <EXPR>", "FAILED t.py::x - AssertionError: assert 1 == 2"),
+        ("npm ERR! code <*> | npm ERR! errno <NUM>", "npm ERR! code E1\nnpm ERR! errno 1"),
+    ]
+    adversarial = ("a - b failed after x " * 5000) + "\n" + "npm ERR! code " * 2000
+    for template, member in templates:
+        regex = derive_regex(template, [member])
+        assert regex.verified
+        started = time.perf_counter()
+        assert not matches(regex.pattern, adversarial)
+        assert time.perf_counter() - started < 1.0, regex

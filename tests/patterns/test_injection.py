@@ -145,7 +145,11 @@ def test_untrusted_text_cannot_change_generated_code_or_markdown(text, sample, r
     assert detector.isascii()
 
     test_module = render_test(pattern, [pattern, *OTHERS], TARGETS)
-    assert shape(test_module) == shape(render_test(BENIGN, [BENIGN, *OTHERS], TARGETS))
+    # A regex so loose that it matches the other pattern's sample leaves no negative case, and the
+    # negative test is then left out: compare with the benign module of the same kind.
+    with_negatives = bool(assigned(test_module)["NEGATIVE"])
+    baseline = render_test(BENIGN, [BENIGN, *OTHERS] if with_negatives else [BENIGN], TARGETS)
+    assert shape(test_module) == shape(baseline)
     assert set(assigned(test_module)["POSITIVE"]) <= {sample, text}
     assert test_module.isascii()
 
