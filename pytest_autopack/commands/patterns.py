@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from pytest_autopack.commands.common import add_db_url_argument, progress_line, resolve_db_url
 from pytest_autopack.errors import UsageError
@@ -160,7 +160,32 @@ def run_expand(args: argparse.Namespace) -> int:
         stream = sys.stderr if args.json else sys.stdout
         hint = " (edited by hand; --force overwrites)" if outcome.status == "kept-edited" else ""
         print(f"{outcome.status:>18}  {outcome.path}{hint}", file=stream)
+    if outcomes:
+        _print_matches(analysis, args.output_dir, sys.stderr if args.json else sys.stdout)
     return 0
+
+
+def _print_matches(analysis: Analysis, output_dir: Path, stream: TextIO) -> None:
+    """Load the generated detectors through the registry and show which phases each one matches."""
+    from pytest_autopack.patterns.registry import load_registry
+
+    generated = {f"pattern_{p.id}.py" for p in analysis.reported}
+    registry = load_registry([output_dir], entry_points=False)
+    ids = {d.pattern_id for d in registry.detectors if Path(d.origin).name in generated}
+    hits: dict[str, list[str]] = {}
+    for record in analysis.records:
+        match = registry.detect_and_mitigate(record.message, {"run_id": record.run_id, "phase_id": record.phase_id})
+        if match is not None and match.detector.pattern_id in ids:
+            where = "/".join(part for part in (record.run_id, record.phase_id) if part)
+            hits.setdefault(match.detector.pattern_id, []).append(where)
+    print("\nRegistered detectors on the mined failures:", file=stream)
+    for pattern_id in sorted(ids):
+        places = [p for p in dict.fromkeys(hits.get(pattern_id, [])) if p]
+        line = f"  {pattern_id}: {len(hits.get(pattern_id, []))} failures"
+        if places:
+            more = f", … ({len(places) - 5} more)" if len(places) > 5 else ""
+            line += f" in {len(places)} run/phase(s): " + ", ".join(places[:5]) + more
+        print(line, file=stream)
 
 
 def _generate(analysis: Analysis, args: argparse.Namespace) -> list[FileOutcome]:

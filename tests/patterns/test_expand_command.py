@@ -213,6 +213,8 @@ def test_seed_expand_generate_test_and_register_on_both_databases(capsys, tmp_pa
         backlog,
     )
     assert code == 0 and out.startswith(f"Uncaught failure patterns (database:{empty_db.dialect})")
+    shown = out.split("Registered detectors on the mined failures:\n", 1)[1].splitlines()
+    assert len(shown) == 5 and all(" run/phase(s): " in line for line in shown)
     generated = sorted(p.stem.removeprefix("pattern_") for p in detectors.glob("pattern_*.py"))
     assert len(generated) == 5
 
