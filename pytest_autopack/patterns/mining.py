@@ -65,6 +65,19 @@ def caught_reason(record: FailureRecord, registry: Registry, hardened: set[tuple
     return detector.pattern_id if detector else None
 
 
+def _caught(records: Sequence[FailureRecord], registry: Registry, hardened: set[tuple[str, str]]) -> list[str | None]:
+    """:func:`caught_reason` per record; detectors see each distinct text once (real logs repeat a lot)."""
+    seen: dict[str, str | None] = {}
+    reasons = []
+    for record in records:
+        if record.message not in seen:
+            seen[record.message] = caught_reason(FailureRecord(record.message), registry, set())
+        by_text = seen[record.message]
+        by_phase6 = record.run_id is not None and (record.run_id, record.phase_id or "") in hardened
+        reasons.append(CAUGHT_BY_PHASE6 if by_phase6 else by_text)
+    return reasons
+
+
 def analyze(
     loaded: Loaded,
     registry: Registry,
@@ -77,7 +90,7 @@ def analyze(
     from pytest_autopack.patterns.miner import mine
 
     records = loaded.records
-    caught_by = [caught_reason(r, registry, loaded.hardened) for r in records]
+    caught_by = _caught(records, registry, loaded.hardened)
     kept = [i for i, reason in enumerate(caught_by) if options.include_caught or reason is None]
     result = mine((records[i].message for i in kept), progress=progress)
 
@@ -108,9 +121,10 @@ def _pattern(template: str, members: Sequence[FailureRecord], taken: set[str], w
     pattern_id = f"{error_type}_{signature[:8]}"
     if pattern_id in taken:  # a prefix collision: fall back to the whole signature
         pattern_id = f"{error_type}_{signature}"
-    samples = tuple(dict.fromkeys(mask_url(m.message) for m in members))[:MAX_SAMPLES]
+    distinct = list(dict.fromkeys(m.message for m in members))
+    samples = tuple(dict.fromkeys(mask_url(m) for m in distinct[: MAX_SAMPLES * 4]))[:MAX_SAMPLES]
     stamps = sorted(m.created_at for m in members if m.created_at)
-    regex = derive_regex(template, [m.message for m in members]) if with_regex else None
+    regex = derive_regex(template, distinct) if with_regex else None
     return rec.Pattern(
         id=pattern_id,
         signature=signature,
