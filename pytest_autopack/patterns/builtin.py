@@ -125,9 +125,7 @@ _NOT_FOUND = re.compile(
     re.IGNORECASE,
 )
 _QUOTED_PATH = re.compile(r"['\"](?P<path>[^'\"\n]+)['\"]")
-_MARKER_AT_END = re.compile(
-    r"(?:^|[\\/\s'\"])(?P<marker>" + "|".join(map(re.escape, PROJECT_MARKERS)) + r")\b"
-)
+_MARKER_AT_END = re.compile(r"(?:^|[\\/\s'\"])(?P<marker>" + "|".join(map(re.escape, PROJECT_MARKERS)) + r")\b")
 
 
 def _missing_marker(message: str) -> tuple[str, str] | None:
@@ -163,9 +161,7 @@ _SCOPE = re.compile(
     r"|scope violation|blocked[^\n]{0,80}\bscope\b",
     re.IGNORECASE,
 )
-_SCOPE_TARGET = re.compile(
-    r"(?:modify|write|edit|touch|change)\s+['\"]?(?P<path>[^\s'\"]+)['\"]?\s+outside", re.I
-)
+_SCOPE_TARGET = re.compile(r"(?:modify|write|edit|touch|change)\s+['\"]?(?P<path>[^\s'\"]+)['\"]?\s+outside", re.I)
 _SCOPE_LIST = re.compile(r"outside (?:the )?(?:allowed )?scope:\s*(?P<paths>[^\n]+)", re.I)
 _ALLOWED = re.compile(r"(?:allowed|governed) scope\s*\[(?P<items>[^\]\n]*)\]", re.I)
 
@@ -188,9 +184,7 @@ def mitigate_scope_mismatch(message: str, context: Mapping[str, Any]) -> Mitigat
         allowed = [i.strip().strip("'\"") for i in items.group("items").split(",") if i.strip()]
     scope_paths = list(context.get("scope_paths") or []) if context else []
     suggestions = suggest.scope(offending, allowed or [str(p) for p in scope_paths])
-    return MitigationResult(
-        True, "scope_mismatch", ["Detected change outside the governed scope"], suggestions
-    )
+    return MitigationResult(True, "scope_mismatch", ["Detected change outside the governed scope"], suggestions)
 
 
 # --- missing_test_discovery -------------------------------------------------------------------

@@ -108,9 +108,7 @@ def node_install(spec: str | None, workspace: Path | None) -> list[str]:
             f"Check that {spec} exists relative to the importing file (spelling, extension, case)",
             "Run the build step that generates it, if it is a build output",
         ]
-    add = {"npm": f"npm install {package}", "yarn": f"yarn add {package}", "pnpm": f"pnpm add {package}"}[
-        manager
-    ]
+    add = {"npm": f"npm install {package}", "yarn": f"yarn add {package}", "pnpm": f"pnpm add {package}"}[manager]
     return [add, f"{manager} install"]
 
 
@@ -137,9 +135,7 @@ def scope(offending: Sequence[str], allowed: Sequence[str]) -> list[str]:
     suggestions = [f"Revert the change to {path}" for path in offending[:5]]
     if allowed:
         suggestions.append("Only modify files within the allowed scope: " + ", ".join(allowed[:5]))
-    suggestions.append(
-        "Request a scope expansion for " + (", ".join(offending[:5]) if offending else "the files")
-    )
+    suggestions.append("Request a scope expansion for " + (", ".join(offending[:5]) if offending else "the files"))
     return suggestions
 
 
@@ -168,9 +164,7 @@ def permission(path: str | None) -> list[str]:
                 "Do not install global npm packages as root: `npm config set prefix ~/.npm-global` "
                 "or use a node version manager"
             )
-        suggestions.append(
-            f"Check owner and mode of {path} (ls -l / icacls) and that no other process holds it open"
-        )
+        suggestions.append(f"Check owner and mode of {path} (ls -l / icacls) and that no other process holds it open")
     suggestions.append("Ensure the user running the phase has write access to the workspace")
     suggestions.append("Write to a directory inside the workspace or a temporary directory instead")
     return suggestions
