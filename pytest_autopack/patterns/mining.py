@@ -9,6 +9,7 @@ message still gets the id of its pattern in ``assignments``, whatever that patte
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -22,6 +23,22 @@ from pytest_autopack.patterns.sources import FailureRecord, Loaded
 from pytest_autopack.urls import mask_url
 
 MAX_SAMPLES = 5
+# Credentials that can sit inside a failure message (an echoed header, a provider key in a URL or
+# an exception text). Samples end up in JSON, generated tests and backlog files, often committed.
+_SECRET_PATTERNS = (
+    (
+        re.compile(
+            r"(?i)\b(api[_-]?key|passw(?:or)?d|secret|token|authorization)(\s*[=:]\s*)(?!\*\*\*)"
+            r"(?:bearer\s+)?[^\s,;'\"]{6,}"
+        ),
+        r"\1\2***",
+    ),
+    (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/-]{12,}=*"), "Bearer ***"),
+    (re.compile(r"\bsk-[A-Za-z0-9_-]{16,}"), "sk-***"),
+    (re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"), "gh_***"),
+    (re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"), "xox-***"),
+    (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), "AKIA***"),
+)
 CAUGHT_BY_PHASE6 = "phase6_failure_hardening"
 CAUGHT_BY_STATUS = "hardening_mitigated_status"
 
@@ -53,6 +70,14 @@ class Analysis:
     def caught_count(self) -> int:
         """How many messages were already caught (left out unless ``include_caught``)."""
         return sum(1 for c in self.caught_by if c is not None)
+
+
+def scrub(text: str) -> str:
+    """``text`` with URL passwords and credential-looking tokens masked (for samples only)."""
+    text = mask_url(text)
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def caught_reason(record: FailureRecord, registry: Registry, hardened: set[tuple[str, str]]) -> str | None:
@@ -122,7 +147,7 @@ def _pattern(template: str, members: Sequence[FailureRecord], taken: set[str], w
     if pattern_id in taken:  # a prefix collision: fall back to the whole signature
         pattern_id = f"{error_type}_{signature}"
     distinct = list(dict.fromkeys(m.message for m in members))
-    samples = tuple(dict.fromkeys(mask_url(m) for m in distinct[: MAX_SAMPLES * 4]))[:MAX_SAMPLES]
+    samples = tuple(dict.fromkeys(scrub(m) for m in distinct[: MAX_SAMPLES * 4]))[:MAX_SAMPLES]
     stamps = sorted(m.created_at for m in members if m.created_at)
     regex = derive_regex(template, distinct) if with_regex else None
     return rec.Pattern(

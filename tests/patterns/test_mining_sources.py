@@ -394,3 +394,20 @@ def test_unreadable_database_is_a_one_line_error(tmp_path):
 
 def run_loaded(loaded):
     return analyze(loaded, load_registry(entry_points=False), ExpandOptions(min_occurrences=1), source="db")
+
+
+def test_credentials_inside_messages_never_reach_samples_or_generated_files(tmp_path):
+    keys = ["sk-ant-api03-abcdefghijklmnopqrstuvwxyz012345", "ghp_abcdefghijklmnopqrstuvwxyz0123456789", "hunter2-pw"]
+    records = [
+        FailureRecord(f"openai.AuthenticationError: Incorrect API key provided: {keys[0]} (attempt {i})")
+        for i in range(3)
+    ] + [
+        FailureRecord(f"fatal: could not read from https://{keys[1]}@github.com/o/r{i}.git; password={keys[2]}")
+        for i in range(3)
+    ]
+    analysis = run(records)
+    generate(analysis.reported, analysis.patterns, Targets(tmp_path / "o", tmp_path / "t", tmp_path / "b"))
+    written = "".join(p.read_text(encoding="utf-8") for p in tmp_path.rglob("*") if p.is_file())
+    text = json.dumps(analysis_json(analysis))
+    assert len(analysis.reported) == 2 and not any(k in text or k in written for k in keys)
+    assert "Incorrect API key provided: sk-***" in text
