@@ -23,24 +23,25 @@ from pytest_autopack.patterns.sources import FailureRecord, Loaded
 from pytest_autopack.urls import mask_url
 
 MAX_SAMPLES = 5
-# Credentials that can sit inside a failure message (an echoed header, a provider key in a URL or
-# an exception text). Samples end up in JSON, generated tests and backlog files, often committed.
-_SECRET_PATTERNS = (
-    (
-        re.compile(
-            r"(?i)\b(api[_-]?key|passw(?:or)?d|secret|token|authorization)(\s*[=:]\s*)(?!\*\*\*)"
-            r"(?:bearer\s+)?[^\s,;'\"]{6,}"
-        ),
-        r"\1\2***",
-    ),
-    (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/-]{12,}=*"), "Bearer ***"),
-    (re.compile(r"\bsk-[A-Za-z0-9_-]{16,}"), "sk-***"),
-    (re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"), "gh_***"),
-    (re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"), "xox-***"),
-    (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), "AKIA***"),
-)
 CAUGHT_BY_PHASE6 = "phase6_failure_hardening"
 CAUGHT_BY_STATUS = "hardening_mitigated_status"
+# Credentials that can sit inside a failure message (an echoed header, a provider key in a URL or
+# an exception text). Samples and templates end up in JSON, generated tests and backlog files.
+_SECRET_PATTERNS = (
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s]*:)(?!\*\*\*@|<SECRET>@)[^@\s]+@"), r"\1{mark}@"),
+    (
+        re.compile(
+            r"(?i)\b(api[_-]?key|passw(?:or)?d|secret|token|authorization)(\s*[=:]\s*)(?!\*\*\*|<SECRET>)"
+            r"(?:bearer\s+)?[^\s,;'\"]{6,}"
+        ),
+        r"\1\2{mark}",
+    ),
+    (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/-]{12,}=*"), "Bearer {mark}"),
+    (re.compile(r"\bsk-[A-Za-z0-9_-]{16,}"), "sk-{mark}"),
+    (re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"), "gh_{mark}"),
+    (re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"), "xox-{mark}"),
+    (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), "AKIA{mark}"),
+)
 
 
 @dataclass(frozen=True)
@@ -72,11 +73,14 @@ class Analysis:
         return sum(1 for c in self.caught_by if c is not None)
 
 
-def scrub(text: str) -> str:
-    """``text`` with URL passwords and credential-looking tokens masked (for samples only)."""
-    text = mask_url(text)
+def scrub(text: str, mark: str = "***") -> str:
+    """``text`` with URL passwords and credential-looking tokens replaced by ``mark``.
+
+    Samples use ``***``; templates use ``<SECRET>``, a placeholder, so the regex derived from the
+    template still matches the raw messages without containing the credential.
+    """
     for pattern, replacement in _SECRET_PATTERNS:
-        text = pattern.sub(replacement, text)
+        text = pattern.sub(replacement.replace("{mark}", mark), text)
     return text
 
 
@@ -141,13 +145,14 @@ def analyze(
 
 
 def _pattern(template: str, members: Sequence[FailureRecord], taken: set[str], with_regex: bool) -> rec.Pattern:
+    template = scrub(template, "<SECRET>")
     signature = rec.signature_of(template)
     error_type = rec.classify(template)
     pattern_id = f"{error_type}_{signature[:8]}"
     if pattern_id in taken:  # a prefix collision: fall back to the whole signature
         pattern_id = f"{error_type}_{signature}"
     distinct = list(dict.fromkeys(m.message for m in members))
-    samples = tuple(dict.fromkeys(scrub(m) for m in distinct[: MAX_SAMPLES * 4]))[:MAX_SAMPLES]
+    samples = tuple(dict.fromkeys(scrub(mask_url(m)) for m in distinct[: MAX_SAMPLES * 4]))[:MAX_SAMPLES]
     stamps = sorted(m.created_at for m in members if m.created_at)
     regex = derive_regex(template, distinct) if with_regex else None
     return rec.Pattern(
