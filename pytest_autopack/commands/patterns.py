@@ -153,7 +153,7 @@ def run_expand(args: argparse.Namespace) -> int:
     if args.generate_code:
         outcomes = _generate(analysis, args)
     if args.json:
-        print(json.dumps(analysis_json(analysis), indent=2, ensure_ascii=False))
+        print(json.dumps(analysis_json(analysis), indent=2))  # ASCII: safe on any console encoding
     else:
         _print_report(analysis)
     for outcome in outcomes:
@@ -223,5 +223,8 @@ def _print_report(analysis: Analysis) -> None:
 
 
 def _one_line(text: str, limit: int = 160) -> str:
+    """One line of at most ``limit`` characters, printable on the console's encoding (cp1252 too)."""
     flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    flat = flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    return flat.encode(encoding, "backslashreplace").decode(encoding, "replace")

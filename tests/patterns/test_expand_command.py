@@ -241,3 +241,20 @@ def test_seed_expand_generate_test_and_register_on_both_databases(capsys, tmp_pa
     # The same failures from the error-report files (no database) give the same top patterns.
     code, out, _ = expand(capsys, "--errors-dir", tmp_path / "errors", "--json")
     assert code == 0 and {p["id"] for p in json.loads(out)["patterns"]} & set(generated)
+
+
+def test_odd_unicode_prints_on_a_legacy_console(tmp_path):
+    source = tmp_path / "u.jsonl"
+    rows = [{"message": f"UnicodeError: bad char \ud800 in café \U0001f680 item {i}"} for i in range(4)]
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252"}
+    for extra in ([], ["--json"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "pytest_autopack.cli", "patterns", "expand", "--input", str(source), *extra],
+            capture_output=True,
+            timeout=120,
+            env=env,
+            check=False,
+        )
+        assert proc.returncode == 0 and proc.stderr == b""
+    assert json.loads(proc.stdout)["patterns"][0]["occurrence_count"] == 4
