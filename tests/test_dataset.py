@@ -394,3 +394,22 @@ def test_aware_now_is_stored_as_naive_utc(databases: Databases) -> None:
     dataset = build_dataset(engine, now=datetime(2026, 1, 2, 13, 0, tzinfo=timezone(timedelta(hours=1))))
     assert dataset.now == datetime(2026, 1, 2, 12, 0)
     assert _when(_scalar(engine, "SELECT MAX(created_at) FROM llm_usage_events")) <= dataset.now
+
+
+def test_largest_run_generated_in_chunks_stays_consistent(
+    databases: Databases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_autopack.fixtures import dataset_rows
+
+    monkeypatch.setattr(dataset_rows, "LARGE_RUN_CHUNK_PHASES", 16)  # 48 phases: three chunks
+    engine = databases.new()
+    dataset = build_dataset(engine, errors_dir=tmp_path)
+    for rule, sql in QUALITY_VIOLATIONS.items():
+        with engine.connect() as conn:
+            offenders = conn.execute(
+                text(sql).bindparams(bindparam("true", value=True)) if ":true" in sql else text(sql)
+            )
+            assert offenders.fetchmany(5) == [], rule
+    tokens = _scalar(engine, "SELECT tokens_used FROM runs WHERE id = :r", r=dataset.largest_run_id)
+    assert tokens == _scalar(engine, "SELECT SUM(tokens_used) FROM tiers WHERE run_id = :r", r=dataset.largest_run_id)
+    assert len(list(tmp_path.glob("*/errors/*.json"))) == dataset.error_report_files
