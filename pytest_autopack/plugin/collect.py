@@ -33,18 +33,24 @@ def is_gate_item(item: pytest.Item) -> bool:
     return item.nodeid.startswith(GATE_PREFIX) or item.get_closest_marker("autopack_gate") is not None
 
 
+def _is_builtin_check(item: pytest.Item) -> bool:
+    module = getattr(getattr(item, "function", None), "__module__", "") or ""
+    return module.startswith("pytest_autopack.suites.")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """Add the suites' checks; without path arguments keep only gate tests of the user's."""
     settings = config.stash[SETTINGS_KEY]
     if settings.stage is None:
         return
+    # A project that re-exports a built-in suite in its own tests would otherwise run it twice.
+    dropped = [item for item in items if _is_builtin_check(item)]
     if config.args_source != pytest.Config.ArgsSource.ARGS:
-        kept = [item for item in items if item.get_closest_marker("autopack_gate") is not None]
-        dropped = [item for item in items if item.get_closest_marker("autopack_gate") is None]
-        if dropped:
-            config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
+        dropped += [item for item in items if item.get_closest_marker("autopack_gate") is None]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
     suites_dir = Path(importlib.import_module("pytest_autopack.suites").__file__).parent
     for name in SUITES:
         suite = GateSuite.from_parent(session, path=suites_dir / f"{name}.py", nodeid=f"{GATE_PREFIX}{name[5:]}")

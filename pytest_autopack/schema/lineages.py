@@ -69,13 +69,24 @@ def lineages_in(directory: Path, dialect: str) -> list[Lineage]:
 
 def split_statements(ddl: str) -> list[str]:
     """Statements of a DDL file without comments and session settings (search_path stays ours)."""
-    lines = [line for line in ddl.splitlines() if not line.lstrip().startswith("--")]
+    code = "\n".join(_strip_comment(line) for line in ddl.splitlines())
     statements = []
-    for chunk in "\n".join(lines).split(";\n"):
-        text = re.sub(r"--[^\n']*$", "", chunk, flags=re.M).strip().rstrip(";").strip()
+    for chunk in re.split(r";\s*(?:\n|$)", code):
+        text = chunk.strip()
         if text and not _SESSION_SETTINGS.match(text):
             statements.append(text)
     return statements
+
+
+def _strip_comment(line: str) -> str:
+    """The line without a trailing ``--`` comment (a ``--`` inside a quoted string is kept)."""
+    quoted = False
+    for i, char in enumerate(line):
+        if char == "'":
+            quoted = not quoted
+        elif not quoted and line.startswith("--", i):
+            return line[:i].rstrip()
+    return line
 
 
 def load_lineage(engine: Engine, lineage: Lineage) -> None:
