@@ -19,6 +19,7 @@ SUBCOMMAND_MODULES = (
     "migrate",
     "seed",
     "patterns",
+    "flags",
 )
 
 
@@ -26,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The full parser, one subparser per module in :data:`SUBCOMMAND_MODULES`."""
     parser = argparse.ArgumentParser(
         prog="autopack",
-        description="Operate an Autopack control-plane database: migrate, seed, mine failure patterns.",
+        description="Operate an Autopack control-plane database: migrate, seed, mine failure patterns, check flags.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")

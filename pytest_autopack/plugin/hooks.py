@@ -76,8 +76,15 @@ def pytest_configure_node(node: object) -> None:
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     """One line: every resolved setting with its source, secrets redacted."""
+    from pytest_autopack.flags import all_states, unregistered_flags
+
     settings = config.stash[SETTINGS_KEY]
-    return ["autopack: " + ", ".join(settings.describe()) + f", run_id={config.stash[RUN_ID_KEY]}"]
+    lines = ["autopack: " + ", ".join(settings.describe()) + f", run_id={config.stash[RUN_ID_KEY]}"]
+    for state in all_states().values():
+        if not state.parseable:
+            lines.append(f"autopack: warning: {state.name}={state.raw!r} is not a flag value; treated as OFF")
+    lines += [f"autopack: warning: {name} is set but is not a registered flag" for name in unregistered_flags()]
+    return lines
 
 
 @pytest.hookimpl(trylast=True)
