@@ -23,6 +23,7 @@ from pytest_autopack.patterns.sources import FailureRecord, Loaded
 from pytest_autopack.urls import mask_url
 
 MAX_SAMPLES = 5
+MAX_SAMPLE_CHARS = 4000
 CAUGHT_BY_PHASE6 = "phase6_failure_hardening"
 CAUGHT_BY_STATUS = "hardening_mitigated_status"
 # Credentials that can sit inside a failure message (an echoed header, a provider key in a URL or
@@ -152,7 +153,9 @@ def _pattern(template: str, members: Sequence[FailureRecord], taken: set[str], w
     if pattern_id in taken:  # a prefix collision: fall back to the whole signature
         pattern_id = f"{error_type}_{signature}"
     distinct = list(dict.fromkeys(m.message for m in members))
-    samples = tuple(dict.fromkeys(scrub(mask_url(m)) for m in distinct[: MAX_SAMPLES * 4]))[:MAX_SAMPLES]
+    # Short samples first (a 1 MB log dump is a poor test case and bloats every output), input order within.
+    short = [m for m in distinct if len(m) <= MAX_SAMPLE_CHARS] or sorted(distinct, key=len)
+    samples = tuple(dict.fromkeys(scrub(mask_url(m)) for m in short[: MAX_SAMPLES * 4]))[:MAX_SAMPLES]
     stamps = sorted(m.created_at for m in members if m.created_at)
     regex = derive_regex(template, distinct) if with_regex else None
     return rec.Pattern(

@@ -411,3 +411,9 @@ def test_credentials_inside_messages_never_reach_samples_or_generated_files(tmp_
     text = json.dumps(analysis_json(analysis))
     assert len(analysis.reported) == 2 and not any(k in text or k in written for k in keys)
     assert "Incorrect API key provided: sk-***" in text
+
+
+def test_short_samples_are_preferred():
+    huge = FailureRecord("KeyError: '" + "x" * 10_000 + "'", "run-b", "phase-k")
+    (pattern,) = run([huge, *keyerrors(3)], min_occurrences=1).reported
+    assert pattern.count == 4 and pattern.samples[0] == "KeyError: 'field_0'" and len(pattern.samples) == 3
