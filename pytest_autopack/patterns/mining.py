@@ -126,7 +126,8 @@ def analyze(
 
     by_template: dict[str, list[int]] = {}
     for cluster in sorted(result.clusters.values(), key=lambda c: min(c.member_indices)):
-        by_template.setdefault(cluster.template, []).extend(kept[j] for j in cluster.member_indices)
+        # Credentials become <SECRET> before grouping: templates differing only there are one pattern.
+        by_template.setdefault(scrub(cluster.template, "<SECRET>"), []).extend(kept[j] for j in cluster.member_indices)
     groups = sorted(by_template.items(), key=lambda item: (-len(item[1]), min(item[1])))
 
     patterns: list[rec.Pattern] = []
@@ -134,7 +135,7 @@ def analyze(
     assignments: list[str | None] = [None] * len(records)
     for rank, (template, members) in enumerate(groups):
         members.sort()
-        with_regex = rank < options.top or len(members) >= options.min_occurrences
+        with_regex = rank < options.top and len(members) >= options.min_occurrences  # the reported ones
         pattern = _pattern(template, [records[i] for i in members], ids, with_regex)
         ids.add(pattern.id)
         patterns.append(pattern)
@@ -146,7 +147,6 @@ def analyze(
 
 
 def _pattern(template: str, members: Sequence[FailureRecord], taken: set[str], with_regex: bool) -> rec.Pattern:
-    template = scrub(template, "<SECRET>")
     signature = rec.signature_of(template)
     error_type = rec.classify(template)
     pattern_id = f"{error_type}_{signature[:8]}"

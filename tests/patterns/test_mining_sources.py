@@ -417,3 +417,10 @@ def test_short_samples_are_preferred():
     huge = FailureRecord("KeyError: '" + "x" * 10_000 + "'", "run-b", "phase-k")
     (pattern,) = run([huge, *keyerrors(3)], min_occurrences=1).reported
     assert pattern.count == 4 and pattern.samples[0] == "KeyError: 'field_0'" and len(pattern.samples) == 3
+
+
+def test_templates_differing_only_in_a_credential_are_one_pattern():
+    records = [FailureRecord(f"login failed: password={pw} rejected") for pw in ("hunter2-aaa", "zebra-99-bbb")] * 2
+    (pattern,) = run(records, min_occurrences=1).reported
+    assert pattern.count == 4 and pattern.template == "login failed: password=<SECRET> rejected"
+    assert pattern.regex is not None and pattern.regex.verified
