@@ -9,6 +9,8 @@ import pytest
 
 # In-process pytester runs drop the modules they imported; a second inner run re-importing
 # SQLAlchemy next to the outer process's copy breaks its internals. Load them once, up front.
+import alembic.autogenerate  # noqa: F401  isort: skip
+import sqlalchemy.dialects.postgresql  # noqa: F401  isort: skip
 import sqlalchemy.orm  # noqa: F401  isort: skip
 import pytest_autopack.fixtures.dataset  # noqa: F401  isort: skip
 import pytest_autopack.schema.migrations  # noqa: F401  isort: skip
