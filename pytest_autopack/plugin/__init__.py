@@ -9,6 +9,7 @@ pytest_plugins = [
     "pytest_autopack.plugin.hooks",
     "pytest_autopack.fixtures.database",
     "pytest_autopack.fixtures.flags",
+    "pytest_autopack.fixtures.patterns",
     "pytest_autopack.plugin.collect",
     "pytest_autopack.plugin.verdict",
 ]
