@@ -4,10 +4,18 @@ Drain groups messages by token count and first tokens, and compares the rest tok
 A value that changes between two occurrences of the same failure (a path, a number, a quoted
 name) must therefore become exactly one stable token, while everything that tells failure
 classes apart (exception class names, HTTP status codes, errno names, command names, the
-constant words) must survive untouched. Rules run most specific first, so that a URL is not
-eaten by the path rule, a path not by the number rule, and so on. All regexes are compiled once
-at import time; ``re`` is part of the interpreter start-up anyway, so importing this module stays
-cheap for the pytest plugin.
+constant words) must survive untouched.
+
+Masking sits in front of every mined message, so it must cost about what Drain costs, without
+relying on repeated texts. Almost every rule starts a value at a token boundary (the character
+before it is neither a word character nor a dot), so all rules are alternatives of one regex that
+first consumes that boundary character: the regex engine then skips every word character in C,
+and at each boundary it rejects most alternatives on their first character. The alternatives are
+grouped by first character and keep the order "most specific first" (URL before host:port before
+IP before number; path before line number), which is what a leftmost match then applies. A few
+rules whose value may start inside a token, or span more than a token from a word start, run
+before it, each only when its literal marker occurs in the line. All regexes are compiled once at
+import time; ``re`` is part of the interpreter start-up anyway, so the pytest plugin stays cheap.
 """
 
 from __future__ import annotations
@@ -34,12 +42,20 @@ OBJECT = "<OBJECT>"
 EXPR = "<EXPR>"
 LIST = "<LIST>"
 FUNC = "<FUNC>"
+FRAME = "<FRAME>"
+
+_HTTP_CLASSES = {
+    "1": "<HTTP_INFO>",
+    "2": "<HTTP_SUCCESS>",
+    "3": "<HTTP_REDIRECT>",
+    "4": "<HTTP_CLIENT_ERROR>",
+    "5": "<HTTP_SERVER_ERROR>",
+}
 
 #: Every placeholder token ``mask`` can emit; the miner treats them as values, never as words.
 PLACEHOLDERS = frozenset(
     {PATH, NUM, HEX, QUOTED, URL, IP, HOST, UUID, TIME, DURATION, SIZE, VERSION, REQUIREMENT, NODEID, ID,
-     OBJECT, EXPR, LIST, FUNC, "<SQL>", "<PARAMS>", "<HTTP_INFO>", "<HTTP_SUCCESS>", "<HTTP_REDIRECT>",
-     "<HTTP_CLIENT_ERROR>", "<HTTP_SERVER_ERROR>"}
+     OBJECT, EXPR, LIST, FUNC, FRAME, "<SQL>", "<PARAMS>", *_HTTP_CLASSES.values()}
 )
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -50,8 +66,11 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 # frame becomes one fixed line and repeated frames collapse to one (see _collapse_lines).
 _FRAME = re.compile(r'^(\s*)File "[^"\n]*", line \d+(, in \S+)?\s*$')
 _CARETS = re.compile(r"^\s*[\^~]+\s*$")
+# A JVM or JavaScript stack frame ("\tat com.x.Y.run(Y.java:42)", "    at main (/app/x.js:3:5)")
+# names code and a location, both data; like Python frames, a stack of any depth is one span.
+_AT_FRAME = re.compile(r"^\s+at (?:.*\)|\S*:\d+(?::\d+)?)\s*$")
 
-# --- single-line rules, most specific first ---------------------------------------------------
+# --- shared building blocks -----------------------------------------------------------------
 _EXT = (
     r"py|pyc|pyi|pyx|ipynb|js|jsx|mjs|cjs|ts|tsx|mts|cts|vue|svelte|json|jsonl|ya?ml|toml|ini|cfg|conf|"
     r"env|lock|txt|md|rst|csv|tsv|log|html?|css|scss|less|xml|sql|db|sqlite3?|sh|bash|zsh|ps1|bat|cmd|"
@@ -64,52 +83,15 @@ _LOC = r"(?::\d+(?::\d+)?|\(\d+,\d+\))?"
 # word looks like a name (capitalised or a digit), so prose after a path is not swallowed.
 _SEG = r"[^\\/\s'\"<>|:*?`,;()\[\]{}]+(?: (?=[A-Z0-9(])[^\\/\s'\"<>|:*?`,;()\[\]{}]+)*"
 _POSIX_SEG = r"[\w.@+~%=-]+(?: (?=[A-Z0-9])[\w.@+~%=-]+)*"
-
-#: A rule runs only when one of its gate substrings occurs in the line: the cheap ``in`` test
-#: skips most of the regex scans on a typical message.
-_Rule = tuple[tuple[str, ...], re.Pattern[str], "str | Callable[[re.Match[str]], str]"]
-
 _DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*"
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
 _CLOCK = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
 _SIZE = r"\d+(?:\.\d+)?\s?(?:[KMGTP]i?B|[kKMGT]B?|bytes?|B)"
 _REQUIREMENT_OPS = r"(?:===|==|>=|<=|~=|!=)"
-_VERSION_TEXT = r"v?\d+(?:\.[\w*]+)*(?:[-+][\w.]+)?"
-
-
-def _status_or_number(match: re.Match[str]) -> str:
-    """Mask a number unless its context marks it as an HTTP status code.
-
-    Status codes name different failures (429 and 503 are different patterns), so they stay in
-    the template; counts, ports, sizes and exit statuses are values printed through a placeholder.
-    """
-    value = match.group(0)
-    if len(value) == 3 and value[0] in "12345":
-        start = match.start()
-        if _STATUS_BEFORE.search(match.string, max(0, start - 16), start):
-            return value
-    return NUM
-
-
-_STATUS_BEFORE = re.compile(r"(?i)(?<!exit )(?:status(?: code)?|code|http(?:/\d(?:\.\d)?)?|response)\s*[:=]?\s*$")
-
-
-def _quoted(match: re.Match[str]) -> str:
-    """Collapse a quoted value to one token, but keep a quoted sentence as text.
-
-    A value ('x', "users.name", `foo bar`) varies between occurrences and may contain spaces, so it
-    becomes one token and token counts stay stable. A nested error sentence ('This request would
-    exceed the rate limit ...') is the constant text of the failure, so only its inner values are
-    masked (by the rules that run after this one).
-    """
-    body = match.group(0)[1:-1]
-    if body.count(" ") >= 3 and body.rstrip()[-1:] in ".!?" and body[:1].isalpha():
-        return match.group(0)
-    return QUOTED
-
+_QUOTED_RUN = r"'[^'\n]*(?:(?<=\w)'(?=\w)[^'\n]*)*'|\"[^\"\n]*\""
 
 _HTTP_STATUS_LINE = (
-    r"(?<![\w.])[1-5]\d\d (?:Continue|Switching Protocols|OK|Created|Accepted|No Content|Partial Content|"
+    r"[1-5]\d\d (?:Continue|Switching Protocols|OK|Created|Accepted|No Content|Partial Content|"
     r"Multiple Choices|Moved Permanently|Found|See Other|Not Modified|Temporary Redirect|Permanent Redirect|"
     r"Bad Request|Unauthorized|Payment Required|Forbidden|Not Found|Method Not Allowed|Not Acceptable|"
     r"Proxy Authentication Required|Request Timeout|Conflict|Gone|Length Required|Precondition Failed|"
@@ -120,171 +102,246 @@ _HTTP_STATUS_LINE = (
     r"Bad Gateway|Service Unavailable|Gateway Timeout|HTTP Version Not Supported|Insufficient Storage|"
     r"Loop Detected|Network Authentication Required)\b"
 )
+_STATUS_BEFORE = re.compile(r"(?i)(?<!exit )(?:status(?: code)?|code|http(?:/\d(?:\.\d)?)?|response)\s*[:=]?\s*$")
 
-_HTTP_CLASSES = {
-    "1": "<HTTP_INFO>",
-    "2": "<HTTP_SUCCESS>",
-    "3": "<HTTP_REDIRECT>",
-    "4": "<HTTP_CLIENT_ERROR>",
-    "5": "<HTTP_SERVER_ERROR>",
-}
+# --- rules that run before the single pass, each gated by a literal marker ------------------
+_Rule = tuple[str, re.Pattern[str], str]
+_PRE_RULES: tuple[_Rule, ...] = (
+    # Python object reprs may follow a word ("x<Foo object at 0x1>"); pytest node ids carry
+    # paths, parameters and "::" at once; echoed data (an assert expression, a SQL statement)
+    # spans many words; a URL starts at its scheme wherever it is glued.
+    (" at 0x", re.compile(r"<[\w.]+(?: object)? at 0x[0-9a-fA-F]+>"), OBJECT),
+    (".py::", re.compile(r"(?<![\w/\\.-])[\w./\\:-]*\.py::[^\s'\"]+"), NODEID),
+    ("assert ", re.compile(r"assert (?<!\wassert ).+"), f"assert {EXPR}"),
+    ("[SQL: ", re.compile(r"\[SQL: [^\]]*\]"), "[SQL: <SQL>]"),
+    ("[parameters: ", re.compile(r"\[parameters: [^\]]*\]"), "[parameters: <PARAMS>]"),
+    ("://", re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>`]*[^\s'\"<>`.,;:)\]]"), URL),
+)
+# A timestamp that spells its month starts with a plain word, so the word-start guard of the single
+# pass would skip it; the month names are capitalised literals, which makes this gate cheap.
+_MONTH_GATE = re.compile(r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec")
+_MONTH_TIME = re.compile(
+    rf"\b(?:{_DAY},? )?{_MONTH} +\d{{1,2}},?(?: \d{{4}})? {_CLOCK}(?: \d{{4}})?\b"
+    rf"|\b(?:{_DAY},? )?\d{{1,2}} {_MONTH} \d{{4}}(?: \d{{1,2}}:\d{{2}}(?::\d{{2}})?)?\b"
+)
 
-_RULES: tuple[_Rule, ...] = (
-    # Python object reprs and pytest node ids carry addresses, parameters and paths at once.
-    ((" at 0x",), re.compile(r"<[\w.]+(?: object)? at 0x[0-9a-fA-F]+>"), OBJECT),
-    (("::",), re.compile(r"(?<![\w/\\.-])[\w./\\:-]*\.py::[^\s'\"]+"), NODEID),
-    # Echoed data: an assert expression, a SQL statement.
-    (("assert ",), re.compile(r"\bassert .+"), f"assert {EXPR}"),
-    (("[SQL: ",), re.compile(r"\[SQL: [^\]]*\]"), "[SQL: <SQL>]"),
-    (("[parameters: ",), re.compile(r"\[parameters: [^\]]*\]"), "[parameters: <PARAMS>]"),
-    (("://",), re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>`]*[^\s'\"<>`.,;:)\]]"), URL),
-    (("-",), re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"), UUID),
+# --- the single pass --------------------------------------------------------------------------
+# Each alternative follows the consumed boundary character. Where a rule forbids more characters
+# before its value than word characters and dots, a lookbehind right after the boundary (it looks
+# at the boundary character itself) says which. Each alternative also says which first characters
+# it can start with: "q" a quote or bracket, "p" other punctuation, "d" a digit, "w" a letter or
+# one of _@+-. The single pass dispatches on that first character, so that at a boundary only the
+# alternatives able to start there are tried, in this order (most specific first).
+_QUOTED_LIST = rf"\[\s*(?:{_QUOTED_RUN})(?:\s*,\s*(?:{_QUOTED_RUN}))*\s*\]"
+_IPV6 = r"(?<!:)(?=[0-9a-fA-F:]*::|(?:[0-9a-fA-F]{1,4}:){7})(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}(?![\w:])"
+_UNIT = r"(?:ms|us|µs|ns|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?)(?![\w])"
+_ALTERNATIVES: tuple[tuple[str, str, str], ...] = (
+    # A quoted list is one quoted value (Command '['pip', 'install']'); a bare list of quoted items
+    # is one list, matched before the quotes themselves: ['a', 'b'] -> one token.
+    ("quoted_list", "q", rf"'{_QUOTED_LIST}'"),
+    ("list", "q", _QUOTED_LIST),
+    # GNU and Ruby quote names as `name'; typographic quotes are what gcc prints in UTF-8 locales.
+    ("quoted", "q", rf"(?<!['\"`])(?:{_QUOTED_RUN}|`[^`'\n]*'|`[^`\n]*`|‘[^’\n]*’|“[^”\n]*”)(?![\w])"),
+    ("path", "p", rf"\\\\[\w.$-]+\\(?:{_SEG}\\)*{_SEG}?{_LOC}"),
+    ("path", "p", rf"(?<![/:~-])(?:~|\.{{1,2}})?/(?:{_POSIX_SEG}/)*[\w.@+~%=-]*{_LOC}"),
+    ("requirement", "p", rf"{_REQUIREMENT_OPS}\s?\d[\w.*+!-]*(?:,\s?[<>=!~]=?\s?\d[\w.*+!-]*)*"),
+    ("duration", "p", rf"[<>~]\d+(?:\.\d+)?\s?{_UNIT}"),
+    ("uuid", "DdWw", r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"),
     (
-        (":",),
-        re.compile(
-            rf"\b(?:{_DAY},? )?{_MONTH} +\d{{1,2}},?(?: \d{{4}})? {_CLOCK}(?: \d{{4}})?\b"
-            rf"|\b(?:{_DAY},? )?\d{{1,2}} {_MONTH} \d{{4}}(?: \d{{1,2}}:\d{{2}}(?::\d{{2}})?)?\b"
-        ),
-        TIME,
+        "time",
+        "Dd",
+        r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b"
+        r"|\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b",
     ),
+    # user@host (ssh, git remotes, e-mail) names a host; a requirement's "@" is followed by a version.
     (
-        ("-", ":"),
-        re.compile(
-            r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b"
-            r"|\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b"
-        ),
-        TIME,
+        "userhost",
+        "dw",
+        r"(?<![@/-])[\w.+-]+@(?:localhost|\d{1,3}(?:\.\d{1,3}){3}|(?:[\w-]+\.)+[A-Za-z][\w-]*)(?![\w@-])",
     ),
     # Requirement specifiers: name and version vary together (requests==2.31.0, eslint@^8.3.0).
     (
-        ("==", ">=", "<=", "~=", "!=", "@"),
-        re.compile(
-            rf"(?<![\w@/.-])@?[A-Za-z][\w.-]*(?:/[\w.-]+)?(?:\[[\w,-]+\])?"
-            rf"(?:{_REQUIREMENT_OPS}\s?[\w.*+!-]+(?:\s?,\s?(?:{_REQUIREMENT_OPS}|[<>])\s?[\w.*+!-]+)*"
-            rf"|@(?:[\^~]?\d[\w.+-]*|\"[^\"\n]*\"|'[^'\n]*'))"
-        ),
-        REQUIREMENT,
+        "requirement",
+        "w",
+        rf"(?<![@/-])@?[A-Za-z][\w.-]*(?:/[\w.-]+)?(?:\[[\w,-]+\])?"
+        rf"(?:{_REQUIREMENT_OPS}\s?[\w.*+!-]+(?:\s?,\s?(?:{_REQUIREMENT_OPS}|[<>])\s?[\w.*+!-]+)*"
+        rf"|@(?:[\^~]?\d[\w.+-]*|\"[^\"\n]*\"|'[^'\n]*'))",
+    ),
+    ("path", "w", rf"(?<!\\)[A-Za-z]:\\(?:{_SEG}\\)*{_SEG}?{_LOC}"),
+    # Relative paths: with a known extension or a trailing slash, with a line number, under a
+    # domain (a Go package: github.com/org/repo/pkg) or three slashes deep; shorter slashed words
+    # are often constant (TCP/IP, seq/ack/win).
+    (
+        "path",
+        "dw",
+        rf"(?<![/@-])(?=[\w.@+-]*/)(?:"
+        rf"(?:[\w.@+-]+/)+(?:[\w.@+-]*\.(?:{_EXT})|[\w.@+-]+/){_LOC}(?![\w/])"
+        rf"|(?:[\w.@+-]+/)+[\w.@+-]+:\d+(?::\d+)?(?![\w/])"
+        rf"|(?:[\w@+-]+\.[A-Za-z][\w.@+-]*/[\w.@+-]+|(?:[\w.@+-]+/){{2}}[\w.@+-]+)(?:/[\w.@+-]+)+(?![\w/])"
+        rf")",
+    ),
+    ("path", "dw", rf"(?<![/@\\-])[\w-]*(?<=\w)\.(?:{_EXT}){_LOC}(?![\w/.\\-])"),
+    ("ip", "pdw", _IPV6),
+    ("hex", "Dd", r"0x[0-9a-fA-F]+\b"),
+    # Maven/Gradle coordinates (group:artifact:version[:goal]) are the JVM's requirement specifiers.
+    ("requirement", "w", r"[A-Za-z][\w.-]*:[\w.-]+:\d+\.\d(?:[\w-]|\.(?=\w))*(?::[A-Za-z][\w-]*)?(?![\w:])"),
+    # An endpoint is one value whether printed by name or by address.
+    ("host", "d", r"(?:\d{1,3}\.){3}\d{1,3}:\d{1,5}(?![\w.])"),
+    ("ip", "d", r"(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"),
+    ("host", "dw", r"(?:localhost|(?:[a-zA-Z0-9-]+\.)+[a-zA-Z][a-zA-Z0-9-]*):\d{1,5}\b"),
+    # Versions: two dots at least, or a v prefix (3.11.7, v18.19.0, 2.0.0rc1, 1.0.0+local).
+    ("version", "dw", r"v?\d+\.\d+\.\d+(?:\.\d+)?(?:[-.+]?[A-Za-z][\w.]*)?(?![\w])|v\d+\.\d+\b"),
+    # Ids: hex hashes (git SHAs: 7+ hex digits mixing letters and digits) and long opaque tokens
+    # (request ids, API keys, base64) mixing letters and digits. An opaque token never swallows a
+    # hex value glued to it by a separator ("36726/0x7000002a0000").
+    (
+        "hex",
+        "DdWw",
+        r"(?=[0-9]*[a-f])(?=[a-f]*\d)[0-9a-f]{7,}\b|(?=[0-9]*[A-F])(?=[A-F]*\d)[0-9A-F]{7,}\b",
     ),
     (
-        ("==", ">=", "<=", "~=", "!="),
-        re.compile(rf"(?<![\w.]){_REQUIREMENT_OPS}\s?\d[\w.*+!-]*(?:,\s?[<>=!~]=?\s?\d[\w.*+!-]*)*"),
-        REQUIREMENT,
+        "id",
+        "DdWw",
+        r"(?<![/+=-])(?=[\w+/-]{20})(?=[\w+/-]*\d)(?=[\w+/-]*[A-Za-z])(?:\w|[+/-](?!0x)){20,}={0,2}(?![\w/+=-])",
     ),
-    # Bracketed lists of quoted items, before the quotes themselves: ['a', 'b'] -> one token.
-    (
-        ("['", '["', "[ "),
-        re.compile(r"\[\s*(?:'[^'\n]*'|\"[^\"\n]*\")(?:\s*,\s*(?:'[^'\n]*'|\"[^\"\n]*\"))*\s*\]"),
-        LIST,
-    ),
-    (
-        ("'", '"', "`"),
-        re.compile(
-            r"(?<![\w'\"`])(?:'(?:[^'\n]|(?<=\w)'(?=\w))*'|\"[^\"\n]*\"|`[^`\n]*`)(?![\w])"
-        ),
-        _quoted,
-    ),
-    ((":\\",), re.compile(rf"(?<![\w\\])[A-Za-z]:\\(?:{_SEG}\\)*{_SEG}?{_LOC}"), PATH),
-    (("\\\\",), re.compile(rf"(?<![\w\\])\\\\[\w.$-]+\\(?:{_SEG}\\)*{_SEG}?{_LOC}"), PATH),
-    (("/",), re.compile(rf"(?<![\w/.:~-])(?:~|\.{{1,2}})?/(?:{_POSIX_SEG}/)*[\w.@+~%=-]*{_LOC}"), PATH),
-    (
-        ("/",),
-        re.compile(
-            rf"(?<![\w/.@-])(?:[\w.@+-]+/)+(?:[\w.@+-]*\.(?:{_EXT})|[\w.@+-]+/){_LOC}(?![\w/])"
-            rf"|(?<![\w/.@-])(?:[\w.@+-]+/)+[\w.@+-]+:\d+(?::\d+)?(?![\w/])"
-        ),
-        PATH,
-    ),
-    ((".",), re.compile(rf"(?<![\w/.@\\-])[\w-]*[\w]\.(?:{_EXT}){_LOC}(?![\w/.\\-])"), PATH),
-    (
-        (":",),
-        re.compile(
-            r"(?<![\w:.])(?=[0-9a-fA-F:]*::|(?:[0-9a-fA-F]{1,4}:){7})"
-            r"(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}(?![\w:])"
-        ),
-        IP,
-    ),
-    (("0x",), re.compile(r"\b0x[0-9a-fA-F]+\b"), HEX),
+    ("id", "Ww", r"(?=[\w-]{12})[A-Za-z]+[_-](?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{10,}\b"),
+    # A status line ("503 Service Unavailable") prints one enumerated value; keep only its class,
+    # so 502/503/504 stay one pattern while 429 and 503 stay apart.
+    ("status_line", "dn", _HTTP_STATUS_LINE),
+    # Durations and sizes before plain numbers, so the unit goes with its value.
+    ("duration", "d", r"(?<!:)\d{1,2}:\d{2}(?![\w:])"),
+    ("duration", "nDd", rf"\d+(?:\.\d+)?\s?{_UNIT}"),
+    # "1190 bytes (1.16 KB)": a size echoed in two units is still one value.
+    ("size", "nDd", rf"{_SIZE}(?: \({_SIZE}\))?(?![\w])"),
+    ("number", "nDdWw", r"(?<!-)-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?!\.?\w)"),
 )
 
-# The numeric values, as one alternation scanned once (most specific alternative first), because
-# on a typical message this block would otherwise cost a dozen full-line regex scans.
-_NUMERIC = re.compile(
-    "|".join(
-        f"(?P<{name}>{pattern})"
-        for name, pattern in (
-            # An endpoint is one value whether printed by name or by address.
-            ("endpoint", r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}:\d{1,5}(?![\w.])"),
-            ("ip", r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"),
-            ("host", r"\b(?:localhost|(?:[a-zA-Z0-9-]+\.)+[a-zA-Z][a-zA-Z0-9-]*):\d{1,5}\b"),
-            # Versions: two dots at least, or a v prefix (3.11.7, v18.19.0, 2.0.0rc1, 1.0.0+local).
-            (
-                "version",
-                r"(?<![\w.])v?\d+\.\d+\.\d+(?:\.\d+)?(?:[-.+]?[A-Za-z][\w.]*)?(?![\w])|(?<![\w.])v\d+\.\d+\b",
-            ),
-            # Ids: hex hashes (git SHAs: 7+ hex digits mixing letters and digits) and long opaque
-            # tokens (request ids, API keys, base64) mixing letters and digits.
-            (
-                "hexid",
-                r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,}\b|\b(?=[0-9A-F]*[A-F])(?=[0-9A-F]*\d)[0-9A-F]{7,}\b",
-            ),
-            ("opaque", r"(?<![\w/+=-])(?=[\w+/-]*\d)(?=[\w+/-]*[A-Za-z])[A-Za-z0-9_+/-]{20,}={0,2}(?![\w/+=-])"),
-            ("prefixed", r"\b[A-Za-z]+[_-](?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{10,}\b"),
-            # A status line ("503 Service Unavailable") prints one enumerated value; keep only its
-            # class, so 502/503/504 stay one pattern while 429 and 503 stay apart.
-            ("status_line", _HTTP_STATUS_LINE),
-            # Durations and sizes before plain numbers, so the unit goes with its value.
-            ("clock", r"(?<![\w.:])\d{1,2}:\d{2}(?![\w:])"),
-            (
-                "duration",
-                r"(?<![\w.])[<>~]?\d+(?:\.\d+)?\s?(?:ms|us|µs|ns|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?)"
-                r"(?![\w])",
-            ),
-            # "1190 bytes (1.16 KB)": a size echoed in two units is still one value.
-            ("size", rf"(?<![\w.]){_SIZE}(?: \({_SIZE}\))?(?![\w])"),
-            ("number", r"(?<![\w.-])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?!\.?\w)"),
-        )
-    )
-)
-_NUMERIC_PLACEHOLDER = {
-    "endpoint": HOST,
-    "ip": IP,
-    "host": HOST,
-    "version": VERSION,
-    "hexid": HEX,
-    "opaque": ID,
-    "prefixed": ID,
-    "clock": DURATION,
-    "duration": DURATION,
-    "size": SIZE,
+#: First characters of each dispatch group. A digit run ending its token ("n": 42, 3, or 600 seconds)
+#: can only be a status line, a duration, a size or a number, the common case worth its own group.
+#: Likewise a token of only word characters and dashes starting with a digit ("D": 0a1b2c3d, 600s) or
+#: holding one ("W": req_011CH9x, sk-proj-Ab3d) can only be one of the few values made of those. Any
+#: other "w" token is worth trying only if it holds a digit or a character that glues a value to it
+#: (a slash, colon, dot, at-sign or operator followed by more of the token): plain words and words
+#: ending a clause ("Error:", "failed.") are rejected at once.
+_TOKEN_END = r"(?:[\s,;)\]}'\"]|$)"
+_DISPATCH = {
+    "q": r"(?=['\"`‘“\[])",
+    "p": r"(?=[\\/~.:=<>!])",
+    "n": r"(?=\d+(?:[\s,;)\]]|$))",
+    "D": rf"(?=\d[\w-]*{_TOKEN_END})",
+    "d": r"(?=\d)",
+    "W": rf"(?=[A-Za-z_-]*\d[\w-]*{_TOKEN_END})",
+    "w": r"(?=[A-Za-z_@+-])(?=[A-Za-z_+-]*(?:\d|[/\\:.@=<>~!][^\s]))",
 }
 
 
-def _numeric(match: re.Match[str]) -> str:
-    kind = match.lastgroup
-    if kind == "number":
-        return _status_or_number(match)
-    if kind == "status_line":
-        return _HTTP_CLASSES[match.group(0)[0]]
-    return _NUMERIC_PLACEHOLDER[kind]  # type: ignore[index]
+def _single_pass_pattern() -> re.Pattern[str]:
+    """One regex: a boundary character, then the alternatives of the group its next character selects.
 
+    Groups are named ``<kind>_<group><n>`` because one kind may have several alternatives and one
+    alternative may sit in several groups.
+    """
+    groups = []
+    for group, lookahead in _DISPATCH.items():
+        alternatives = "|".join(
+            f"(?P<{kind}_{group}{index}>{pattern})"
+            for index, (kind, starts, pattern) in enumerate(_ALTERNATIVES)
+            if group in starts
+        )
+        groups.append(f"{lookahead}(?:{alternatives})")
+    # An ASCII class is much cheaper to test than the Unicode \w category, and the engine tests it
+    # at every character; the lookbehind then rejects the rare non-ASCII letter.
+    return re.compile(r"[^a-zA-Z0-9_.](?<=\W)(?:" + "|".join(groups) + ")")
+
+
+_SINGLE_PASS = _single_pass_pattern()
+
+_PLACEHOLDER_OF_KIND = {
+    "uuid": UUID,
+    "time": TIME,
+    "userhost": HOST,
+    "requirement": REQUIREMENT,
+    "path": PATH,
+    "ip": IP,
+    "hex": HEX,
+    "host": HOST,
+    "version": VERSION,
+    "id": ID,
+    "duration": DURATION,
+    "size": SIZE,
+    "list": LIST,
+    "quoted_list": QUOTED,
+}
+
+
+def _status_or_number(match: re.Match[str]) -> str:
+    """Mask a number unless its context marks it as an HTTP status code.
+
+    Status codes name different failures (429 and 503 are different patterns), so they stay in
+    the template; counts, ports, sizes and exit statuses are values printed through a placeholder.
+    """
+    value = match.group()[1:]
+    if len(value) == 3 and value[0] in "12345":
+        start = match.start() + 1
+        if _STATUS_BEFORE.search(match.string, max(0, start - 16), start):
+            return value
+    return NUM
+
+
+def _quoted(match: re.Match[str]) -> str:
+    """Collapse a quoted value to one token, but keep a quoted sentence as text.
+
+    A value ('x', "users.name", `foo bar`) varies between occurrences and may contain spaces, so it
+    becomes one token and token counts stay stable. A nested error sentence ('This request would
+    exceed the rate limit ...') is the constant text of the failure, so only its inner values are
+    masked.
+    """
+    quoted = match.group()[1:]
+    body = quoted[1:-1]
+    if body.count(" ") >= 3 and body.rstrip()[-1:] in ".!?" and body[:1].isalpha():
+        return quoted[0] + _mask_line(body)[1:] + quoted[-1]
+    return QUOTED
+
+
+def _replace(match: re.Match[str]) -> str:
+    """Replacement for one single-pass match: the boundary character, then the placeholder."""
+    kind = match.lastgroup.rpartition("_")[0]  # type: ignore[union-attr]
+    placeholder = _PLACEHOLDER_OF_KIND.get(kind)
+    if placeholder is not None:
+        return match.group()[0] + placeholder
+    return match.group()[0] + _SPECIAL[kind](match)
+
+
+_SPECIAL: dict[str, Callable[[re.Match[str]], str]] = {
+    "number": _status_or_number,
+    "status_line": lambda match: _HTTP_CLASSES[match.group()[1]],
+    "quoted": _quoted,
+}
 
 # Variable-length lists printed as one span: "<PATH>, <PATH>, <PATH>" is one list.
 _REPEATED_PLACEHOLDER = re.compile(r"(<[A-Z_]+>)(?:(?:\s*,\s*|\s+(?:and|or)\s+)\1)+")
-_WHITESPACE = re.compile(r"\s+")
-_ANY_DIGIT = re.compile(r"\d")
+
+
+def _first_group(match: re.Match[str]) -> str:
+    """Replacement by the first group; a callable is cheaper than a template string for ``re.sub``."""
+    return match.group(1)
 
 
 def _mask_line(line: str) -> str:
-    for gate, pattern, replacement in _RULES:
-        if any(needle in line for needle in gate):
+    """Mask one line; the result starts with a space (the boundary of its first token)."""
+    for marker, pattern, replacement in _PRE_RULES:
+        if marker in line:
             line = pattern.sub(replacement, line)
-    if _ANY_DIGIT.search(line):
-        line = _NUMERIC.sub(_numeric, line)
-    return _REPEATED_PLACEHOLDER.sub(r"\1", line)
+    if ":" in line and _MONTH_GATE.search(line):
+        line = _MONTH_TIME.sub(TIME, line)
+    line = _SINGLE_PASS.sub(_replace, " " + line)
+    if "<" in line:
+        line = _REPEATED_PLACEHOLDER.sub(_first_group, line)
+    return line
 
 
 def _structure_lines(text: str) -> list[str]:
-    """Replace traceback frames and echoed source lines by fixed lines; drop blank lines."""
+    """Replace stack frames and echoed source lines by fixed lines; drop blank lines."""
     out: list[str] = []
     frame_indent: int | None = None
     for line in text.splitlines():
@@ -299,7 +356,7 @@ def _structure_lines(text: str) -> list[str]:
         if frame_indent is not None and indent > frame_indent:
             continue  # echoed source line of the frame above
         frame_indent = None
-        out.append(line)
+        out.append(f"at {FRAME}" if _AT_FRAME.match(line) else line)
     return out
 
 
@@ -321,8 +378,5 @@ def mask(message: str) -> str:
     if "\x1b" in message:
         message = _ANSI.sub("", message)
     if "\n" in message:
-        lines = _collapse_lines([_mask_line(line) for line in _structure_lines(message)])
-        text = " | ".join(lines)
-    else:
-        text = _mask_line(message)
-    return _WHITESPACE.sub(" ", text).strip()
+        return " | ".join(_collapse_lines([" ".join(_mask_line(line).split()) for line in _structure_lines(message)]))
+    return " ".join(_mask_line(message).split())

@@ -79,6 +79,26 @@ def _same_shape(a: str, b: str) -> bool:
     return _DIGIT_RUN.sub("0", a) == _DIGIT_RUN.sub("0", b) and _DIGIT_RUN.search(a) is not None
 
 
+_PROSE_WORD = re.compile(r"[a-z]+[.,;!?]?")
+
+
+def _name_like(token: str) -> bool:
+    """True for a token that reads as a name (``User``, ``-lssl``, ``Api::V1``), not a prose word.
+
+    A last word that differs between two short messages is a value when it is a name, but a
+    constant when it is a plain lowercase word ("Session 3 created" vs "Session 3 destroyed").
+    """
+    return token == "<*>" or _PROSE_WORD.fullmatch(token) is None
+
+
+def _mismatch_budget(length: int, threshold: float) -> int:
+    """Largest number of dissimilar tokens a template of ``length`` tokens can have and still match."""
+    budget = 0
+    while budget < length and (length - budget - 1) / length >= threshold:
+        budget += 1
+    return budget
+
+
 @cache
 def _guarded_drain_class() -> type:
     """Build (once) a drain3 ``Drain`` subclass that knows masked placeholders are values.
@@ -90,6 +110,12 @@ def _guarded_drain_class() -> type:
     similar, because Drain itself treats digit-bearing tokens as variables; two distinct constants
     (status codes, singular/plural words) veto the match outright. With values neutralised this
     way, the remaining differences are mostly constant words, hence the strict threshold.
+
+    A short message cannot absorb even one differing word under that threshold, yet short failure
+    messages often end with one unquoted name ("uninitialized constant Foo", "cannot find -lssl")
+    or print it after a label ("unknown flag: --foo", "--- FAIL: TestX (0.01s)"). So a message too
+    short for one difference may still differ in one word, if that word is the last one or follows a
+    token ending in a colon, and is not its first token (Drain's tree keys on that one).
     """
     from drain3.drain import Drain
 
@@ -98,28 +124,78 @@ def _guarded_drain_class() -> type:
         def has_numbers(s: str) -> bool:
             return s in PLACEHOLDERS or any(char.isdigit() for char in s)
 
-        def get_seq_distance(self, seq1: Any, seq2: Any, include_params: bool) -> tuple[float, int]:
-            if not seq1:
-                return 1.0, 0
+        def fast_match(self, cluster_ids: Any, tokens: list[str], sim_th: float, include_params: bool) -> Any:
+            """Drain's best-match search, stopping each comparison once the threshold is out of reach.
+
+            A candidate that cannot reach ``sim_th`` never wins (Drain returns no match when the
+            best similarity is below it), so abandoning it early changes nothing but the cost.
+            """
+            length = len(tokens)
+            budget = length if include_params else _mismatch_budget(length, sim_th)
+            soft = budget == 0 and length >= 3
+            best = None
+            best_sim = -1.0
+            best_params = -1
+            for cluster_id in cluster_ids:
+                cluster = self.id_to_cluster.get(cluster_id)
+                if cluster is None:
+                    continue
+                scored = self._similarity(cluster.log_template_tokens, tokens, budget, soft, include_params)
+                if scored is None:
+                    continue
+                sim, params = scored
+                if soft and sim < sim_th:
+                    sim = sim_th  # one tolerated difference in a short message just reaches the threshold
+                if sim > best_sim or (sim == best_sim and params > best_params):
+                    best, best_sim, best_params = cluster, sim, params
+            return best if best_sim >= sim_th else None
+
+        def _similarity(
+            self, template: Any, tokens: list[str], budget: int, soft: bool, include_params: bool
+        ) -> tuple[float, int] | None:
+            """Similarity and wildcard count of ``tokens`` against ``template``, or None if out of reach."""
             param = self.param_str
             sim_tokens = 0
             param_count = 0
-            for token1, token2 in zip(seq1, seq2, strict=True):
+            misses = 0
+            miss_at = 0
+            for index, (token1, token2) in enumerate(zip(template, tokens, strict=True)):
+                if token1 == token2:
+                    sim_tokens += 1
+                    continue
                 if token1 == param:
                     param_count += 1
                     if token2 in PLACEHOLDERS or _DIGIT_RUN.search(token2):
                         sim_tokens += 1  # a value filling a slot already known to be variable
-                elif token1 == token2:
-                    sim_tokens += 1
+                        continue
                 elif _distinct_constants(token1, token2):
-                    return 0.0, 0
-                elif token1 in PLACEHOLDERS and token2 in PLACEHOLDERS:
+                    return None
+                elif (token1 in PLACEHOLDERS and token2 in PLACEHOLDERS) or _same_shape(token1, token2):
                     sim_tokens += 1  # two values of different shape in one slot (<NUM> vs <HEX>)
-                elif _same_shape(token1, token2):
-                    sim_tokens += 1
+                    continue
+                misses += 1
+                miss_at = index
+                if misses > budget and not (soft and misses == 1):
+                    return None
+            if misses > budget and not self._tolerated_difference(template, tokens, miss_at):
+                return None
             if include_params:
                 sim_tokens += param_count
-            return sim_tokens / len(seq1), param_count
+            return sim_tokens / len(tokens), param_count
+
+        @staticmethod
+        def _tolerated_difference(template: Any, tokens: list[str], index: int) -> bool:
+            """The one word a short message may differ in (see the class docstring).
+
+            A key=value token is never that word: its key is constant ("phoneId=3" vs "retVal=true"),
+            and a wildcard would lose it from the template.
+            """
+            word, other = tokens[index], template[index]
+            if index == 0 or word in PLACEHOLDERS or other in PLACEHOLDERS or "=" in word or "=" in other:
+                return False
+            if tokens[index - 1].endswith(":"):
+                return True
+            return index == len(tokens) - 1 and _name_like(other) and _name_like(word)
 
     return GuardedDrain
 

@@ -2,6 +2,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from generalisation_cases import labelled_messages
+
 from pytest_autopack.patterns.metrics import grouping_accuracy
 from pytest_autopack.patterns.miner import FailureMiner, MinerConfig, MiningResult, mine
 
@@ -109,3 +111,25 @@ def test_import_does_not_load_drain3():
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
     assert out.stdout.strip() == "False"
+
+
+def test_generalises_to_failure_kinds_the_dev_file_lacks():
+    """GA on synthetic templates of other tools (Go, Rust, JVM, Docker, k8s, gcc, ssh, ...)."""
+    messages, labels = labelled_messages()
+    assert grouping_accuracy(mine(messages).assignments, labels) >= 0.95
+
+
+def test_short_messages_tolerate_one_name_but_not_one_prose_word():
+    result = mine([
+        "Error: unknown flag: --verbose",
+        "Error: unknown flag: --dry-run",
+        "NameError: uninitialized constant User",
+        "NameError: uninitialized constant Billing::Invoice",
+        "Session 3 created",
+        "Session 4 destroyed",
+        "Error: unknown flag: --output",
+    ])
+    a = result.assignments
+    assert a[0] == a[1] == a[6]
+    assert a[2] == a[3]
+    assert a[4] != a[5]
