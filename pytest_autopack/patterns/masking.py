@@ -224,6 +224,9 @@ _ALTERNATIVES: tuple[tuple[str, str, str], ...] = (
 #: (a slash, colon, dot, at-sign or operator followed by more of the token): plain words and words
 #: ending a clause ("Error:", "failed.") are rejected at once.
 _TOKEN_END = r"(?:[\s,;)\]}'\"]|$)"
+# Most boundaries are followed by a plain word ("Error:", "failed.", "module"), which no group can
+# start with; one lookahead rejects them before the dispatch tries each group.
+_PLAIN_WORD = r"(?![A-Za-z]+(?:[\s,;)\]]|[.:!?]+(?:\s|$)|$))"
 _DISPATCH = {
     "q": r"(?=['\"`‘“\[])",
     "p": r"(?=[\\/~.:=<>!])",
@@ -251,7 +254,7 @@ def _single_pass_pattern() -> re.Pattern[str]:
         groups.append(f"{lookahead}(?:{alternatives})")
     # An ASCII class is much cheaper to test than the Unicode \w category, and the engine tests it
     # at every character; the lookbehind then rejects the rare non-ASCII letter.
-    return re.compile(r"[^a-zA-Z0-9_.](?<=\W)(?:" + "|".join(groups) + ")")
+    return re.compile(r"[^a-zA-Z0-9_.](?<=\W)" + _PLAIN_WORD + "(?:" + "|".join(groups) + ")")
 
 
 _SINGLE_PASS = _single_pass_pattern()
@@ -303,20 +306,29 @@ def _quoted(match: re.Match[str]) -> str:
     return QUOTED
 
 
-def _replace(match: re.Match[str]) -> str:
-    """Replacement for one single-pass match: the boundary character, then the placeholder."""
-    kind = match.lastgroup.rpartition("_")[0]  # type: ignore[union-attr]
-    placeholder = _PLACEHOLDER_OF_KIND.get(kind)
-    if placeholder is not None:
-        return match.group()[0] + placeholder
-    return match.group()[0] + _SPECIAL[kind](match)
-
-
 _SPECIAL: dict[str, Callable[[re.Match[str]], str]] = {
     "number": _status_or_number,
     "status_line": lambda match: _HTTP_CLASSES[match.group()[1]],
     "quoted": _quoted,
 }
+# Per group name rather than per kind: the replacement runs for every masked value, so it should
+# cost one dictionary lookup.
+_CONSTANT_OF_GROUP = {
+    name: _PLACEHOLDER_OF_KIND[kind]
+    for name in _SINGLE_PASS.groupindex
+    if (kind := name.rpartition("_")[0]) in _PLACEHOLDER_OF_KIND
+}
+_SPECIAL_OF_GROUP = {
+    name: _SPECIAL[kind] for name in _SINGLE_PASS.groupindex if (kind := name.rpartition("_")[0]) in _SPECIAL
+}
+
+
+def _replace(match: re.Match[str]) -> str:
+    """Replacement for one single-pass match: the boundary character, then the placeholder."""
+    placeholder = _CONSTANT_OF_GROUP.get(match.lastgroup)  # type: ignore[arg-type]
+    if placeholder is None:
+        placeholder = _SPECIAL_OF_GROUP[match.lastgroup](match)  # type: ignore[index]
+    return match.group()[0] + placeholder
 
 # Variable-length lists printed as one span: "<PATH>, <PATH>, <PATH>" is one list.
 _REPEATED_PLACEHOLDER = re.compile(r"(<[A-Z_]+>)(?:(?:\s*,\s*|\s+(?:and|or)\s+)\1)+")

@@ -76,7 +76,7 @@ _DIGIT_RUN = re.compile(r"\d+")
 
 def _same_shape(a: str, b: str) -> bool:
     """True when two tokens differ only in their digit runs (``core.42`` vs ``core.4505``)."""
-    return _DIGIT_RUN.sub("0", a) == _DIGIT_RUN.sub("0", b) and _DIGIT_RUN.search(a) is not None
+    return _DIGIT_RUN.search(a) is not None and _DIGIT_RUN.sub("0", a) == _DIGIT_RUN.sub("0", b)
 
 
 _PROSE_WORD = re.compile(r"[a-z]+[.,;!?]?")
@@ -91,6 +91,7 @@ def _name_like(token: str) -> bool:
     return token == "<*>" or _PROSE_WORD.fullmatch(token) is None
 
 
+@cache
 def _mismatch_budget(length: int, threshold: float) -> int:
     """Largest number of dissimilar tokens a template of ``length`` tokens can have and still match."""
     budget = 0
@@ -123,6 +124,17 @@ def _guarded_drain_class() -> type:
         @staticmethod
         def has_numbers(s: str) -> bool:
             return s in PLACEHOLDERS or any(char.isdigit() for char in s)
+
+        def get_content_as_tokens(self, content: str) -> list[str]:
+            """Split on whitespace, without Drain's per-delimiter loop when there are none to apply."""
+            if self.extra_delimiters:
+                return super().get_content_as_tokens(content)  # type: ignore[no-any-return]
+            return content.split()
+
+        def create_template(self, seq1: Any, seq2: Any) -> list[str]:
+            """Drain's merge (equal tokens kept, others become the wildcard), as one comprehension."""
+            param = self.param_str
+            return [token2 if token1 == token2 else param for token1, token2 in zip(seq1, seq2, strict=True)]
 
         def fast_match(self, cluster_ids: Any, tokens: list[str], sim_th: float, include_params: bool) -> Any:
             """Drain's best-match search, stopping each comparison once the threshold is out of reach.
@@ -168,10 +180,14 @@ def _guarded_drain_class() -> type:
                     if token2 in PLACEHOLDERS or _DIGIT_RUN.search(token2):
                         sim_tokens += 1  # a value filling a slot already known to be variable
                         continue
+                elif token1 in PLACEHOLDERS:
+                    if token2 in PLACEHOLDERS:
+                        sim_tokens += 1  # two values of different shape in one slot (<NUM> vs <HEX>)
+                        continue
                 elif _distinct_constants(token1, token2):
                     return None
-                elif (token1 in PLACEHOLDERS and token2 in PLACEHOLDERS) or _same_shape(token1, token2):
-                    sim_tokens += 1  # two values of different shape in one slot (<NUM> vs <HEX>)
+                elif _same_shape(token1, token2):
+                    sim_tokens += 1
                     continue
                 misses += 1
                 miss_at = index
@@ -223,16 +239,16 @@ class FailureMiner:
                 param_str=drain.param_str,
             )
         self._assignments: list[int] = []
-        self._mask: Callable[[str], str] = (
-            lru_cache(maxsize=self.config.mask_cache_size)(mask) if self.config.mask_cache_size else mask
-        )
+        self._mask: Callable[[str], str] | None = None
+        if self.config.mask:
+            self._mask = lru_cache(maxsize=self.config.mask_cache_size)(mask) if self.config.mask_cache_size else mask
+        # Straight to the Drain engine: TemplateMiner's wrapper only adds masking (ours replaces
+        # it), persistence (unused) and a result dict, and costs a fifth of the loop.
+        self._add_to_drain = self._template_miner.drain.add_log_message
 
     def add(self, message: str) -> int:
         """Mine one message; return the id of the cluster it joined on arrival."""
-        text = self._mask(message) if self.config.mask else message
-        # Straight to the Drain engine: TemplateMiner's wrapper only adds masking (ours replaces
-        # it), persistence (unused) and a result dict, and costs a fifth of the loop.
-        cluster, _ = self._template_miner.drain.add_log_message(text)
+        cluster, _ = self._add_to_drain(self._mask(message) if self._mask else message)
         cluster_id: int = cluster.cluster_id
         self._assignments.append(cluster_id)
         return cluster_id

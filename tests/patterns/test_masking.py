@@ -52,6 +52,13 @@ from pytest_autopack.patterns.masking import mask
         ("allowed scope ['tests/', 'src/backend/']", "allowed scope <LIST>"),
         # echoed data
         ("AssertionError: assert len(x) == 3", "AssertionError: assert <EXPR>"),
+        # quoting styles of other tools: GNU/Ruby `name', gcc's typographic quotes
+        ("NoMethodError: undefined method `each' for nil", "NoMethodError: undefined method <QUOTED> for nil"),
+        ("main.c:12:5: error: ‘counter’ undeclared", "<PATH>: error: <QUOTED> undeclared"),
+        # user@host, Maven/Gradle coordinates, Go packages
+        ("deploy@10.0.4.17: Permission denied (publickey).", "<HOST>: Permission denied (publickey)."),
+        ("> Could not find com.squareup.okhttp3:okhttp:4.12.0.", "> Could not find <REQ>."),
+        ("FAIL\tgithub.com/acme/api/internal/store\t0.412s", "FAIL <PATH> <DURATION>"),
     ],
 )
 def test_masks_variable_parts(message, expected):
@@ -69,12 +76,13 @@ def test_masks_variable_parts(message, expected):
         "sqlalchemy.exc.IntegrityError: UNIQUE constraint failed",
         "pip install failed; npm run build failed",
         "accepting TCP/IP connections",
+        "Updated seq/ack/win from client",
     ],
 )
 def test_never_masks_constant_parts(message):
     masked = mask(message)
     for word in ("RateLimitError", "429", "503", "ENOENT", "EACCES", "127", "TS2339", "IntegrityError",
-                 "pip", "npm", "TCP/IP"):
+                 "pip", "npm", "TCP/IP", "seq/ack/win"):
         if word in message:
             assert word in masked
 
@@ -118,3 +126,20 @@ def test_quoted_sentence_keeps_its_words():
 def test_mask_is_idempotent_on_masked_text():
     once = mask("FileNotFoundError: [Errno 2] No such file or directory: '/tmp/x 1.txt'")
     assert mask(once) == once
+
+
+def test_jvm_and_javascript_stacks_of_any_depth_are_one_span():
+    short = 'java.lang.NullPointerException: "x" is null\n\tat com.a.B.run(B.java:42)'
+    long = (
+        'java.lang.NullPointerException: "y" is null\n\tat com.a.C.go(C.java:7)\n'
+        "\tat com.a.B.run(B.java:42)\n\tat java.base/java.lang.Thread.run(Thread.java:833)"
+    )
+    assert mask(short) == mask(long) == "java.lang.NullPointerException: <QUOTED> is null | at <FRAME>"
+    node = "Error: connect ECONNREFUSED 127.0.0.1:5432\n    at TCPConnectWrap.afterConnect (node:net:1555:16)"
+    assert mask(node) == "Error: connect ECONNREFUSED <HOST> | at <FRAME>"
+
+
+def test_value_glued_to_a_word_or_after_a_separator_is_still_found():
+    assert mask("ksfetch[36726/0x7000002a0000]") == "ksfetch[<NUM>/<HEX>]"
+    assert mask("x=3,y=-4 (45%)") == "x=<NUM>,y=<NUM> (<NUM>%)"
+    assert mask("Command '['npm', 'run', 'build']' failed") == "Command <QUOTED> failed"
