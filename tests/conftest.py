@@ -25,7 +25,8 @@ if SHARED_DATA.is_dir():
 @pytest.fixture
 def autopack_pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     """A pytester whose inner runs see a clean autopack environment (SQLite only unless a test says so)."""
-    for name in ("AUTOPACK_STAGE", "DATABASE_URL", "AUTOPACK_REPORT", "AUTOPACK_API_URL", "AUTOPACK_ROLLOUT_STAGE"):
+    for name in ("AUTOPACK_STAGE", "DATABASE_URL", "AUTOPACK_REPORT", "AUTOPACK_API_URL", "AUTOPACK_ROLLOUT_STAGE",
+                 "AUTOPACK_REQUIRE_POSTGRES"):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AUTOPACK_TEST_BACKENDS", "sqlite")
     pytester.makeini("[pytest]\naddopts = -p no:cacheprovider\n")

@@ -8,7 +8,7 @@ import secrets
 import pytest
 
 from pytest_autopack.errors import UsageError
-from pytest_autopack.plugin.keys import RUN_ID_KEY, SETTINGS_KEY
+from pytest_autopack.plugin.keys import PG_USED_KEY, RUN_ID_KEY, SETTINGS_KEY
 from pytest_autopack.settings import OPTIONS, resolve_settings
 
 MARKERS = (
@@ -87,6 +87,13 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return lines
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """Under xdist (controller): remember whether any worker created databases on the server."""
+    if getattr(node, "workeroutput", {}).get("autopack_pg_used"):
+        node.config.stash[PG_USED_KEY] = True  # type: ignore[attr-defined]
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Controller (or the only process): drop this run's template and any worker database left behind.
@@ -97,7 +104,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     """
     config = session.config
     settings = config.stash[SETTINGS_KEY]
-    if hasattr(config, "workerinput") or settings.pg_url is None or "postgresql" not in settings.dialects:
+    used = config.stash.get(PG_USED_KEY, False)
+    if hasattr(config, "workerinput"):
+        config.workeroutput["autopack_pg_used"] = used  # type: ignore[attr-defined]
+        return
+    if not used or settings.pg_url is None:
         return
     from pytest_autopack.backends.pg_admin import short_reason
     from pytest_autopack.backends.pg_template import drop_run_databases
