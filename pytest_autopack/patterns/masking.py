@@ -213,6 +213,9 @@ _ALTERNATIVES: tuple[tuple[str, str, str], ...] = (
     ("duration", "nDd", rf"\d+(?:\.\d+)?\s?{_UNIT}"),
     # "1190 bytes (1.16 KB)": a size echoed in two units is still one value.
     ("size", "nDd", rf"{_SIZE}(?: \({_SIZE}\))?(?![\w])"),
+    # A number that may be an HTTP status code (three digits, 1xx to 5xx) is told apart by its
+    # context in the replacement; every other number is masked outright.
+    ("status", "nDd", r"(?<!-)[1-5]\d\d(?!\.?\w)"),
     ("number", "nDdWw", r"(?<!-)-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?!\.?\w)"),
 )
 
@@ -224,18 +227,23 @@ _ALTERNATIVES: tuple[tuple[str, str, str], ...] = (
 #: (a slash, colon, dot, at-sign or operator followed by more of the token): plain words and words
 #: ending a clause ("Error:", "failed.") are rejected at once.
 _TOKEN_END = r"(?:[\s,;)\]}'\"]|$)"
-# Most boundaries are followed by a plain word ("Error:", "failed.", "module"), which no group can
-# start with; one lookahead rejects them before the dispatch tries each group.
-_PLAIN_WORD = r"(?![A-Za-z]+(?:[\s,;)\]]|[.:!?]+(?:\s|$)|$))"
-_DISPATCH = {
-    "q": r"(?=['\"`‘“\[])",
-    "p": r"(?=[\\/~.:=<>!])",
-    "n": r"(?=\d+(?:[\s,;)\]]|$))",
-    "D": rf"(?=\d[\w-]*{_TOKEN_END})",
-    "d": r"(?=\d)",
-    "W": rf"(?=[A-Za-z_-]*\d[\w-]*{_TOKEN_END})",
-    "w": r"(?=[A-Za-z_@+-])(?=[A-Za-z_+-]*(?:\d|[/\\:.@=<>~!][^\s]))",
-}
+# Most boundaries are followed by a plain word ("Error:", "failed.", "module") or by a character no
+# value starts with (a space after ": "), so one lookahead rejects them before any dispatch.
+_NOTHING_STARTS = r"(?![A-Za-z]+(?:[\s,;)\]]|[.:!?]+(?:\s|$)|$)|[^\w'\"`‘“\[\\/~.:=<>!@+-])"
+#: Families of groups by first character (letters, digits, quotes, other punctuation), then the
+#: groups of each family with their own lookahead.
+_DISPATCH: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        r"(?=[A-Za-z_@+-])",
+        (
+            ("W", rf"(?=[A-Za-z_-]*\d[\w-]*{_TOKEN_END})"),
+            ("w", r"(?=[A-Za-z_+-]*(?:\d|[/\\:.@=<>~!][^\s]))"),
+        ),
+    ),
+    (r"(?=\d)", (("n", r"(?=\d+(?:[\s,;)\]]|$))"), ("D", rf"(?=\d[\w-]*{_TOKEN_END})"), ("d", ""))),
+    (r"(?=['\"`‘“\[])", (("q", ""),)),
+    (r"(?=[\\/~.:=<>!])", (("p", ""),)),
+)
 
 
 def _single_pass_pattern() -> re.Pattern[str]:
@@ -244,17 +252,20 @@ def _single_pass_pattern() -> re.Pattern[str]:
     Groups are named ``<kind>_<group><n>`` because one kind may have several alternatives and one
     alternative may sit in several groups.
     """
-    groups = []
-    for group, lookahead in _DISPATCH.items():
-        alternatives = "|".join(
-            f"(?P<{kind}_{group}{index}>{pattern})"
-            for index, (kind, starts, pattern) in enumerate(_ALTERNATIVES)
-            if group in starts
-        )
-        groups.append(f"{lookahead}(?:{alternatives})")
+    families = []
+    for family_lookahead, groups in _DISPATCH:
+        branches = []
+        for group, lookahead in groups:
+            alternatives = "|".join(
+                f"(?P<{kind}_{group}{index}>{pattern})"
+                for index, (kind, starts, pattern) in enumerate(_ALTERNATIVES)
+                if group in starts
+            )
+            branches.append(f"{lookahead}(?:{alternatives})")
+        families.append(f"{family_lookahead}(?:{'|'.join(branches)})")
     # An ASCII class is much cheaper to test than the Unicode \w category, and the engine tests it
     # at every character; the lookbehind then rejects the rare non-ASCII letter.
-    return re.compile(r"[^a-zA-Z0-9_.](?<=\W)" + _PLAIN_WORD + "(?:" + "|".join(groups) + ")")
+    return re.compile(r"[^a-zA-Z0-9_.](?<=\W)" + _NOTHING_STARTS + "(?:" + "|".join(families) + ")")
 
 
 _SINGLE_PASS = _single_pass_pattern()
@@ -274,20 +285,19 @@ _PLACEHOLDER_OF_KIND = {
     "size": SIZE,
     "list": LIST,
     "quoted_list": QUOTED,
+    "number": NUM,
 }
 
 
 def _status_or_number(match: re.Match[str]) -> str:
-    """Mask a number unless its context marks it as an HTTP status code.
+    """Mask a three-digit number unless its context marks it as an HTTP status code.
 
     Status codes name different failures (429 and 503 are different patterns), so they stay in
     the template; counts, ports, sizes and exit statuses are values printed through a placeholder.
     """
-    value = match.group()[1:]
-    if len(value) == 3 and value[0] in "12345":
-        start = match.start() + 1
-        if _STATUS_BEFORE.search(match.string, max(0, start - 16), start):
-            return value
+    start = match.start() + 1
+    if _STATUS_BEFORE.search(match.string, max(0, start - 16), start):
+        return match.group()[1:]
     return NUM
 
 
@@ -307,7 +317,7 @@ def _quoted(match: re.Match[str]) -> str:
 
 
 _SPECIAL: dict[str, Callable[[re.Match[str]], str]] = {
-    "number": _status_or_number,
+    "status": _status_or_number,
     "status_line": lambda match: _HTTP_CLASSES[match.group()[1]],
     "quoted": _quoted,
 }
