@@ -61,7 +61,9 @@ def time_run(root: Path, variant: str, pg_url: str) -> float:
     backend = "postgres" if variant.endswith("postgresql") and variant.startswith("autopack") else "sqlite"
     env.update({"AUTOPACK_TEST_BACKENDS": backend, "AUTOPACK_PG_URL": pg_url, "AUTOPACK_REQUIRE_POSTGRES": "1"})
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x"], cwd=root, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x"], cwd=root, env=env, capture_output=True, text=True
+    )
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         raise SystemExit(f"{variant}: pytest failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
@@ -99,7 +101,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tests", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--pg-url", default=os.environ.get("AUTOPACK_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--pg-url", default=os.environ.get("AUTOPACK_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    )
     args = parser.parse_args()
     parts = urlsplit(args.pg_url)
     pg = {"host": parts.hostname, "port": parts.port or 5432, "user": parts.username or "postgres"}
