@@ -128,10 +128,10 @@ _MONTH_TIME = re.compile(
 # --- the single pass --------------------------------------------------------------------------
 # Each alternative follows the consumed boundary character. Where a rule forbids more characters
 # before its value than word characters and dots, a lookbehind right after the boundary (it looks
-# at the boundary character itself) says which. Each alternative also says which first characters
-# it can start with: "q" a quote or bracket, "p" other punctuation, "d" a digit, "w" a letter or
-# one of _@+-. The single pass dispatches on that first character, so that at a boundary only the
-# alternatives able to start there are tried, in this order (most specific first).
+# at the boundary character itself) says which. Each alternative also names the dispatch groups it
+# belongs to (see _DISPATCH: "q" quotes and brackets, "p" other punctuation, "n"/"D"/"d" digit
+# starts, "W"/"w" letter starts), so that at a boundary only the alternatives able to start there
+# are tried, in this order (most specific first).
 _QUOTED_LIST = rf"\[\s*(?:{_QUOTED_RUN})(?:\s*,\s*(?:{_QUOTED_RUN}))*\s*\]"
 _IPV6 = r"(?<!:)(?=[0-9a-fA-F:]*::|(?:[0-9a-fA-F]{1,4}:){7})(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}(?![\w:])"
 _UNIT = r"(?:ms|us|µs|ns|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?)(?![\w])"
@@ -339,6 +339,7 @@ def _replace(match: re.Match[str]) -> str:
     if placeholder is None:
         placeholder = _SPECIAL_OF_GROUP[match.lastgroup](match)  # type: ignore[index]
     return match.group()[0] + placeholder
+
 
 # Variable-length lists printed as one span: "<PATH>, <PATH>, <PATH>" is one list.
 _REPEATED_PLACEHOLDER = re.compile(r"(<[A-Z_]+>)(?:(?:\s*,\s*|\s+(?:and|or)\s+)\1)+")

@@ -115,8 +115,10 @@ def _guarded_drain_class() -> type:
     A short message cannot absorb even one differing word under that threshold, yet short failure
     messages often end with one unquoted name ("uninitialized constant Foo", "cannot find -lssl")
     or print it after a label ("unknown flag: --foo", "--- FAIL: TestX (0.01s)"). So a message too
-    short for one difference may still differ in one word, if that word is the last one or follows a
-    token ending in a colon, and is not its first token (Drain's tree keys on that one).
+    short for one difference may still differ in one word: one that follows a token ending in a
+    colon, or the last one if both versions read as names rather than prose words; never its first
+    token (Drain's tree keys on that one), a placeholder, or a key=value pair. Such a match just
+    reaches the threshold, so any candidate without a difference wins over it.
     """
     from drain3.drain import Drain
 

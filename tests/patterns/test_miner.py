@@ -128,8 +128,11 @@ def test_short_messages_tolerate_one_name_but_not_one_prose_word():
         "Session 3 created",
         "Session 4 destroyed",
         "Error: unknown flag: --output",
+        "Unknown command: foo",
+        "Unknown command: bar",
     ])
     a = result.assignments
     assert a[0] == a[1] == a[6]
     assert a[2] == a[3]
     assert a[4] != a[5]
+    assert a[7] == a[8]
