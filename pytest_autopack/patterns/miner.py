@@ -91,6 +91,17 @@ def _name_like(token: str) -> bool:
     return token == "<*>" or _PROSE_WORD.fullmatch(token) is None
 
 
+# A qualified name: word parts joined by dots, colons, slashes or dashes (app.core, :app:test,
+# Api::V1, org/repo), a shape values take and prose words do not. A bare CamelCase word is not
+# enough: log statements often name their own variables ("HBM brightnessIn" vs "HBM brightnessOut").
+_QUALIFIED_NAME = re.compile(r"\W*\w+(?:[.:/-]+\w+)+\W*")
+
+
+def _qualified_name(token: str) -> bool:
+    """True for a token shaped like a qualified code name wherever it sits (``:app:test``)."""
+    return token == "<*>" or _QUALIFIED_NAME.fullmatch(token) is not None
+
+
 @cache
 def _mismatch_budget(length: int, threshold: float) -> int:
     """Largest number of dissimilar tokens a template of ``length`` tokens can have and still match."""
@@ -116,9 +127,10 @@ def _guarded_drain_class() -> type:
     messages often end with one unquoted name ("uninitialized constant Foo", "cannot find -lssl")
     or print it after a label ("unknown flag: --foo", "--- FAIL: TestX (0.01s)"). So a message too
     short for one difference may still differ in one word: one that follows a token ending in a
-    colon, or the last one if both versions read as names rather than prose words; never its first
-    token (Drain's tree keys on that one), a placeholder, or a key=value pair. Such a match just
-    reaches the threshold, so any candidate without a difference wins over it.
+    colon, one that is a qualified name in both versions ("> Task :app:test FAILED"), or the last
+    one if both versions read as names rather than prose words; never its first token (Drain's tree
+    keys on that one), a placeholder, or a key=value pair. Such a match just reaches the threshold,
+    so any candidate without a difference wins over it.
     """
     from drain3.drain import Drain
 
@@ -211,7 +223,7 @@ def _guarded_drain_class() -> type:
             word, other = tokens[index], template[index]
             if index == 0 or word in PLACEHOLDERS or other in PLACEHOLDERS or "=" in word or "=" in other:
                 return False
-            if tokens[index - 1].endswith(":"):
+            if tokens[index - 1].endswith(":") or (_qualified_name(other) and _qualified_name(word)):
                 return True
             return index == len(tokens) - 1 and _name_like(other) and _name_like(word)
 

@@ -274,12 +274,84 @@ TEMPLATES: dict[str, list[str]] = {
 }
 
 
+#: A second batch, written after the miner's rules were settled and scored once before any change
+#: (GA 0.84: "getaddrinfo ENOTFOUND db" and the Gradle task lines split); the qualified-name rule
+#: then fixed the Gradle lines (0.92), while "db", a bare lowercase word at the end of a short
+#: message, stays apart from the dotted host names: the miner cannot tell it from a constant word.
+LATER_TEMPLATES: dict[str, list[str]] = {
+    "kafka/topic_timeout": [
+        f"org.apache.kafka.common.errors.TimeoutException: Topic {topic} not present in metadata after {ms} ms."
+        for topic, ms in (("orders", 60000), ("payments.v2", 30000), ("audit-log", 60000))
+    ],
+    "postgres/duplicate_key": [
+        f'ERROR:  duplicate key value violates unique constraint "{name}"\nDETAIL:  Key ({column})=({value}) '
+        "already exists."
+        for name, column, value in (("users_email_key", "email", "a@b.com"), ("orders_pkey", "id", "42"),
+                                    ("sku_code_key", "code", "X-1"))
+    ],
+    "mysql/access_denied": [
+        f"ERROR 1045 (28000): Access denied for user '{user}'@'{host}' (using password: {used})"
+        for user, host, used in (("root", "localhost", "YES"), ("app", "10.0.0.4", "NO"), ("ci", "%", "YES"))
+    ],
+    "aws/access_denied": [
+        f"An error occurred (AccessDenied) when calling the {operation} operation: Access Denied"
+        for operation in ("PutObject", "GetObject", "ListBuckets", "AssumeRole")
+    ],
+    "aws/no_such_bucket": [
+        f"An error occurred (NoSuchBucket) when calling the {operation} operation: The specified bucket does not exist"
+        for operation in ("PutObject", "GetObject", "HeadBucket")
+    ],
+    "github_actions/exit_code": [f"Error: Process completed with exit code {code}." for code in (1, 2, 127, 137)],
+    "webpack/cant_resolve": [
+        f"Module not found: Error: Can't resolve '{module}' in '{directory}'"
+        for module, directory in (("./components/Header", "/app/src"), ("lodash", "/home/ci/web/src/utils"),
+                                  ("@/api/client", "C:\\work\\web\\src"))
+    ],
+    "jest/summary": [
+        f"Tests:       {failed} failed, {passed} passed, {total} total"
+        for failed, passed, total in ((2, 14, 16), (1, 0, 1), (10, 200, 210))
+    ],
+    "cargo/test_result": [
+        f"test result: FAILED. {passed} passed; {failed} failed; 0 ignored; 0 measured; 0 filtered out; "
+        f"finished in {secs}s"
+        for passed, failed, secs in ((3, 1, "0.12"), (40, 2, "3.50"), (0, 7, "0.01"))
+    ],
+    "helm/upgrade_failed": [
+        f'Error: UPGRADE FAILED: "{release}" has no deployed releases' for release in ("myapp", "billing", "redis-ha")
+    ],
+    "systemd/job_failed": [
+        f"Job for {unit} failed because the control process exited with error code."
+        for unit in ("nginx.service", "postgresql.service", "docker.service", "app-worker@2.service")
+    ],
+    "gradle/task_failed": [
+        f"> Task {task} FAILED" for task in (":app:test", ":core:compileJava", ":api:lint", ":app:assembleRelease")
+    ],
+    "node/enotfound": [
+        f"getaddrinfo ENOTFOUND {host}" for host in ("api.example.com", "db", "registry.npmjs.org", "redis.internal")
+    ],
+    "go/no_such_host": [
+        f"dial tcp: lookup {host} on {resolver}: no such host"
+        for host, resolver in (
+            ("db", "127.0.0.11:53"), ("api.internal", "10.96.0.10:53"), ("postgres", "127.0.0.53:53"),
+        )
+    ],
+    "swift/cannot_find": [
+        f"{path}:{line}:{col}: error: cannot find '{name}' in scope"
+        for path, line, col, name in (
+            ("Sources/App/main.swift", 12, 5, "foo"), ("Sources/Core/Net.swift", 88, 17, "URLSessionX"),
+            ("Tests/AppTests/AppTests.swift", 3, 9, "sut"),
+        )
+    ],
+}
+
+
 def labelled_messages(seed: int = 20240517) -> tuple[list[str], list[str]]:
     """All messages and their template ids, interleaved in one fixed pseudo-random arrival order.
 
     A failure stream mixes its templates, so the first occurrence of a template meets many
     others first; the seed only fixes the order so that the figure is reproducible.
     """
-    pairs = [(message, template_id) for template_id, messages in TEMPLATES.items() for message in messages]
+    templates = {**TEMPLATES, **LATER_TEMPLATES}
+    pairs = [(message, template_id) for template_id, messages in templates.items() for message in messages]
     random.Random(seed).shuffle(pairs)  # noqa: S311 (an arrival order, not a secret)
     return [message for message, _ in pairs], [template_id for _, template_id in pairs]

@@ -130,9 +130,15 @@ def test_short_messages_tolerate_one_name_but_not_one_prose_word():
         "Error: unknown flag: --output",
         "Unknown command: foo",
         "Unknown command: bar",
+        "> Task :app:test FAILED",
+        "> Task :core:compileJava FAILED",
+        "HBM brightnessIn =3",
+        "HBM brightnessOut =3",
     ])
     a = result.assignments
     assert a[0] == a[1] == a[6]
     assert a[2] == a[3]
     assert a[4] != a[5]
     assert a[7] == a[8]
+    assert a[9] == a[10]
+    assert a[11] != a[12]  # a CamelCase word in a log statement is usually its own constant
