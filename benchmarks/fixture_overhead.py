@@ -1,9 +1,9 @@
 """Per-test cost of ``autopack_db`` against a no-database test and pytest-postgresql, in one run.
 
-Each variant is a throwaway project of N trivial tests, run in a fresh pytest
-subprocess with 1 test and with N tests; the per-test cost is the difference
-divided by N - 1, so session set-up (template build, server connection) is not
-counted against the per-test figure. Variants:
+Each variant is a throwaway project of N trivial tests run in a fresh pytest
+subprocess. A tiny conftest times each test's whole protocol (setup, call,
+teardown) and the figure is the median over the tests, without the first test
+(which pays the session set-up: template build, server connection). Variants:
 
 * ``no database``: the baseline, ``def test(): pass``;
 * ``autopack_db sqlite`` / ``autopack_db postgresql``: a query in the rolled-back session;
@@ -26,6 +26,24 @@ import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
+
+TIMER = """
+import statistics, time, pytest
+
+_times = []
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    started = time.perf_counter()
+    try:
+        return (yield)
+    finally:
+        _times.append(time.perf_counter() - started)
+
+def pytest_sessionfinish(session):
+    with open("timings.txt", "w") as handle:
+        handle.write("\\n".join(repr(t) for t in _times[1:]))
+"""
 
 VARIANTS = {
     "no database": ("", "def test_{i}():\n    pass\n"),
@@ -51,32 +69,30 @@ VARIANTS = {
 def write_project(root: Path, variant: str, count: int, pg: dict) -> None:
     conftest, body = VARIANTS[variant]
     root.mkdir(parents=True, exist_ok=True)
-    (root / "conftest.py").write_text(conftest.format(**pg))
+    (root / "conftest.py").write_text(conftest.format(**pg) + TIMER)
     (root / "test_bench.py").write_text("\n".join(body.format(i=i) for i in range(count)))
     (root / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider -p no:randomly\n")
 
 
-def time_run(root: Path, variant: str, pg_url: str) -> float:
+def median_test_ms(root: Path, variant: str, pg_url: str) -> float:
+    """Run the project once; the median per-test protocol time in ms (first test excluded)."""
     env = dict(os.environ)
     backend = "postgres" if variant.endswith("postgresql") and variant.startswith("autopack") else "sqlite"
     env.update({"AUTOPACK_TEST_BACKENDS": backend, "AUTOPACK_PG_URL": pg_url, "AUTOPACK_REQUIRE_POSTGRES": "1"})
-    started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-x"], cwd=root, env=env, capture_output=True, text=True
     )
-    elapsed = time.perf_counter() - started
     if result.returncode != 0:
         raise SystemExit(f"{variant}: pytest failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
-    return elapsed
+    times = [float(line) for line in (root / "timings.txt").read_text().splitlines()]
+    return statistics.median(times) * 1000
 
 
-def per_test_ms(variant: str, tests: int, repeats: int, pg_url: str, pg: dict, workdir: Path) -> tuple[float, float]:
-    one, many = workdir / f"{variant}-1".replace(" ", "_"), workdir / f"{variant}-n".replace(" ", "_")
-    write_project(one, variant, 1, pg)
-    write_project(many, variant, tests, pg)
-    small = statistics.median(time_run(one, variant, pg_url) for _ in range(repeats))
-    large = statistics.median(time_run(many, variant, pg_url) for _ in range(repeats))
-    return (large - small) / (tests - 1) * 1000, small
+def per_test_ms(variant: str, tests: int, repeats: int, pg_url: str, pg: dict, workdir: Path) -> float:
+    """Median over ``repeats`` runs of the median per-test time."""
+    root = workdir / variant.replace(" ", "_")
+    write_project(root, variant, tests, pg)
+    return statistics.median(median_test_ms(root, variant, pg_url) for _ in range(repeats))
 
 
 def startup_ms(repeats: int, workdir: Path) -> tuple[float, float]:
@@ -109,16 +125,16 @@ def main() -> None:
     pg = {"host": parts.hostname, "port": parts.port or 5432, "user": parts.username or "postgres"}
     print(f"{args.tests} trivial tests per variant, median of {args.repeats} runs, python {sys.version.split()[0]}, "
           f"{os.cpu_count()} cores\n")  # fmt: skip
-    print("| variant | per test (ms) | beyond no-database (ms) | 1-test session (s) |")
-    print("| --- | ---: | ---: | ---: |")
+    print("| variant | per test (ms) | beyond no-database (ms) |")
+    print("| --- | ---: | ---: |")
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         results = {v: per_test_ms(v, args.tests, args.repeats, args.pg_url, pg, workdir) for v in VARIANTS}
-        base = results["no database"][0]
-        for variant, (per_test, session) in results.items():
-            print(f"| {variant} | {per_test:.2f} | {per_test - base:.2f} | {session:.2f} |")
-        ours = results["autopack_db postgresql"][0] - base
-        theirs = results["pytest-postgresql postgresql"][0] - base
+        base = results["no database"]
+        for variant, per_test in results.items():
+            print(f"| {variant} | {per_test:.3f} | {per_test - base:.3f} |")
+        ours = results["autopack_db postgresql"] - base
+        theirs = results["pytest-postgresql postgresql"] - base
         print(f"\npytest-postgresql / autopack_db (PostgreSQL, beyond baseline): {theirs / max(ours, 1e-6):.0f}x")
         with_plugin, without = startup_ms(max(args.repeats, 10), workdir)
         print(f"\npytest --co -q in an empty directory: {with_plugin:.0f} ms with the plugin, {without:.0f} ms with "
