@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -13,8 +12,8 @@ import pytest
 from sqlalchemy import bindparam, inspect, text
 from sqlalchemy.engine import Engine
 
-from pytest_autopack.backends.pg_admin import create_database, drop_database, ping
-from pytest_autopack.errors import ProvisioningError, UsageError
+from pytest_autopack.backends.pg_admin import create_database, drop_database
+from pytest_autopack.errors import UsageError
 from pytest_autopack.fixtures import failure_catalog
 from pytest_autopack.fixtures.dataset import Dataset, DatasetExistsError, build_dataset
 from pytest_autopack.fixtures.dataset_reports import REPORT_KEYS
@@ -24,7 +23,6 @@ from pytest_autopack.schema.enums import FAILED_RUN_STATES, PhaseState, RunState
 from pytest_autopack.schema.migrations import upgrade
 from pytest_autopack.urls import DatabaseURL, parse_database_url
 
-PG_SERVER = os.environ.get("AUTOPACK_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BUILTIN_PATTERNS = {
     "python_missing_dep",
     "node_missing_dep",
@@ -35,23 +33,12 @@ BUILTIN_PATTERNS = {
 }
 
 
-def _pg_admin() -> DatabaseURL:
-    url = parse_database_url(PG_SERVER, source="AUTOPACK_PG_URL")
-    try:
-        ping(url, source="test server")
-    except ProvisioningError as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true but the test PostgreSQL is unreachable: {exc}")
-        pytest.skip(str(exc))
-    return url
-
-
 class Databases:
     """Makes migrated scratch databases of one dialect and removes them afterwards."""
 
-    def __init__(self, dialect: str, tmp: Path) -> None:
+    def __init__(self, dialect: str, tmp: Path, admin: DatabaseURL | None) -> None:
         self.dialect, self.tmp = dialect, tmp
-        self.admin = _pg_admin() if dialect == "postgresql" else None
+        self.admin = admin
         self.created: list[tuple[Engine, str | None]] = []
 
     def new(self, *, migrate: bool = True) -> Engine:
@@ -75,7 +62,8 @@ class Databases:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
-    dbs = Databases(request.param, tmp_path_factory.mktemp(request.param))
+    admin = request.getfixturevalue("pg_admin") if request.param == "postgresql" else None
+    dbs = Databases(request.param, tmp_path_factory.mktemp(request.param), admin)
     yield dbs
     dbs.close()
 

@@ -14,12 +14,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from pytest_autopack.backends.pg_admin import create_database, drop_database, ping
+from pytest_autopack.backends.pg_admin import create_database, drop_database
 from pytest_autopack.cli import main
-from pytest_autopack.errors import ProvisioningError
-from pytest_autopack.urls import DatabaseURL, parse_database_url
-
-PG_SERVER = os.environ.get("AUTOPACK_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+from pytest_autopack.urls import DatabaseURL
 
 
 def _autopack(*args: str) -> subprocess.CompletedProcess:
@@ -30,14 +27,8 @@ def _autopack(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
-def pg_database() -> Iterator[DatabaseURL]:
-    admin = parse_database_url(PG_SERVER, source="AUTOPACK_PG_URL")
-    try:
-        ping(admin, source="test server")
-    except ProvisioningError as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true but the test PostgreSQL is unreachable: {exc}")
-        pytest.skip(str(exc))
+def pg_database(pg_admin: DatabaseURL) -> Iterator[DatabaseURL]:
+    admin = pg_admin
     name = f"autopack_seed_{uuid.uuid4().hex[:12]}"
     url = create_database(admin, name)
     yield url
