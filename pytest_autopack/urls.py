@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pytest_autopack.errors import UsageError
 
@@ -76,3 +76,14 @@ def parse_database_url(value: str, *, source: str = "--autopack-db-url") -> Data
 def mask_url(text: str) -> str:
     """Replace every password in ``text`` (URLs in free text too) with ``***``."""
     return _PASSWORD_IN_TEXT.sub(lambda m: f"{m['scheme']}{m['user']}:***@", text)
+
+
+def error_line(exc: BaseException, url: DatabaseURL | None = None) -> str:
+    """First line of a (driver) error, any URL password and ``url``'s password masked: fit for any output."""
+    orig = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
+    text = mask_url(lines[0] if lines else type(orig).__name__)
+    password = urlsplit(url.raw).password if url is not None else None
+    for secret in {password, unquote(password or "")} - {None, ""}:
+        text = text.replace(secret, "***")
+    return text

@@ -13,12 +13,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from pytest_autopack.backends.naming import quote_identifier, validate_identifier
 from pytest_autopack.errors import ProvisioningError
 from pytest_autopack.schema.engine import create_engine_for
-from pytest_autopack.urls import DatabaseURL, mask_url
+from pytest_autopack.urls import DatabaseURL, error_line
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -39,17 +39,6 @@ def with_database(url: DatabaseURL, name: str) -> DatabaseURL:
     """The same server, user and options as ``url``, connected to database ``name`` instead."""
     parts = urlsplit(url.raw)
     return DatabaseURL(raw=urlunsplit(parts._replace(path="/" + validate_identifier(name))), dialect=url.dialect)
-
-
-def short_reason(exc: BaseException, url: DatabaseURL | None = None) -> str:
-    """First line of a driver error, with any password (in a URL or verbatim) masked out."""
-    orig = getattr(exc, "orig", None) or exc
-    lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
-    text = mask_url(lines[0] if lines else type(orig).__name__)
-    password = urlsplit(url.raw).password if url is not None else None
-    for secret in {password, unquote(password or "")} - {None, ""}:
-        text = text.replace(secret, "***")
-    return text
 
 
 @contextmanager
@@ -77,7 +66,7 @@ def ping(admin: DatabaseURL, *, source: str, timeout_s: int = 5) -> int:
             return int(connection.execute(text("SHOW server_version_num")).scalar_one())
     except SQLAlchemyError as exc:
         raise ProvisioningError(
-            f"PostgreSQL at {host_port(admin)} ({source}) is unreachable: {short_reason(exc, admin)}"
+            f"PostgreSQL at {host_port(admin)} ({source}) is unreachable: {error_line(exc, admin)}"
         ) from None
 
 

@@ -22,9 +22,9 @@ from pathlib import Path
 
 from pytest_autopack.backends.containers import containers_unavailable_reason, start_postgres_container
 from pytest_autopack.backends.local_cluster import ClusterError, start_local_cluster
-from pytest_autopack.backends.pg_admin import host_port, ping, short_reason
+from pytest_autopack.backends.pg_admin import host_port, ping
 from pytest_autopack.errors import ProvisioningError, UsageError
-from pytest_autopack.urls import DatabaseURL, parse_database_url
+from pytest_autopack.urls import DatabaseURL, error_line, parse_database_url
 
 READY_TIMEOUT_S = 30.0
 
@@ -98,7 +98,7 @@ def _from_container(docker_timeout_s: float) -> PostgresServer | str:
     try:
         url, stop = start_postgres_container()
     except Exception as exc:  # docker SDK, image pull and start-up errors come in many types
-        return f"container did not start: {short_reason(exc)}"
+        return f"container did not start: {error_line(exc)}"
     server = PostgresServer(admin=url, source="testcontainers", _stop=stop)
     try:
         wait_ready(url, source="testcontainers")
@@ -112,7 +112,7 @@ def _from_local_cluster(workdir: Path, search_dirs: Iterable[Path] | None) -> Po
     try:
         cluster = start_local_cluster(workdir, search_dirs)
     except (ClusterError, OSError, subprocess.SubprocessError) as exc:
-        return short_reason(exc)
+        return error_line(exc)
     server = PostgresServer(admin=cluster.admin_url, source="local-cluster", location=cluster.root, _stop=cluster.stop)
     try:
         wait_ready(cluster.admin_url, source="local cluster")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_autopack.errors import UsageError
-from pytest_autopack.urls import DatabaseURL
+from pytest_autopack.urls import DatabaseURL, error_line
 
 ERROR_REPORT_KEYS = ("timestamp", "error_type", "error_message", "run_id", "phase_id")
 FAILURE_EVENT_WORDS = ("fail", "error", "exception", "crash")
@@ -163,15 +163,12 @@ def read_database(url: DatabaseURL, run_id: str | None = None) -> Loaded:
     except UsageError:
         raise
     except Exception as exc:
-        raise UsageError(f"cannot read failures from the database: {type(exc).__name__}: {_first_line(exc)}") from None
+        reason = f"{type(exc).__name__}: {error_line(exc, url)}"
+        raise UsageError(f"cannot read failures from the database: {reason}") from None
     finally:
         engine.dispose()
     keyed.sort(key=lambda item: item[:3])
     return Loaded([record for *_, record in keyed], hardened)
-
-
-def _first_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or [""])[0]
 
 
 def _pick(columns: set[str], *names: str) -> list[str]:

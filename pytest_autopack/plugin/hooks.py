@@ -110,11 +110,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     if not used or settings.pg_url is None:
         return
-    from pytest_autopack.backends.pg_admin import short_reason
     from pytest_autopack.backends.pg_template import drop_run_databases
+    from pytest_autopack.urls import error_line
 
     try:
         drop_run_databases(settings.pg_url, config.stash[RUN_ID_KEY])
     except Exception as exc:  # best-effort clean-up: say so in one line, never fail the run for it
-        reason = short_reason(exc, settings.pg_url)
+        reason = error_line(exc, settings.pg_url)
         config.get_terminal_writer().line(f"autopack: could not drop this run's databases: {reason}", yellow=True)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_autopack.errors import MigrationError
 from pytest_autopack.schema import introspect
+from pytest_autopack.urls import error_line
 
 if TYPE_CHECKING:
     from sqlalchemy import Index, Table
@@ -297,7 +298,7 @@ def upgrade(
             except MigrationError:
                 raise
             except Exception as exc:  # a database error: one line, the step's state restored
-                raise MigrationError(f"step {step.step_id} failed and was rolled back: {_first_line(exc)}") from exc
+                raise MigrationError(f"step {step.step_id} failed and was rolled back: {error_line(exc)}") from exc
             status = "kept" if note.startswith(_KEPT) else "done"
             result = StepResult(step.step_id, step.description, status, sql, note)
         result.elapsed_ms = (time.perf_counter() - started) * 1000
@@ -366,10 +367,3 @@ def _quote(conn: Connection, name: str | None) -> str:
 
 def _sqlstate(exc: BaseException) -> str | None:
     return getattr(getattr(exc, "orig", None), "pgcode", None)
-
-
-def _first_line(exc: BaseException) -> str:
-    from pytest_autopack.urls import mask_url
-
-    orig = getattr(exc, "orig", exc)
-    return mask_url(str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pytest_autopack.errors import UsageError
-from pytest_autopack.urls import DatabaseURL, mask_url
+from pytest_autopack.urls import DatabaseURL, error_line
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -23,6 +23,5 @@ def check_reachable(engine: Engine, url: DatabaseURL) -> float:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except DBAPIError as exc:
-        reason = str(getattr(exc, "orig", exc)).strip().splitlines()
-        raise UsageError(f"cannot connect to {url}: {mask_url(reason[0]) if reason else type(exc).__name__}") from None
+        raise UsageError(f"cannot connect to {url}: {error_line(exc, url)}") from None
     return (time.perf_counter() - started) * 1000

@@ -7,10 +7,10 @@ import pytest
 
 from pytest_autopack.backends import local_cluster
 from pytest_autopack.backends.local_cluster import find_pg_bin, free_loopback_port, usual_bin_dirs
-from pytest_autopack.backends.pg_admin import ping, short_reason, with_database
+from pytest_autopack.backends.pg_admin import ping, with_database
 from pytest_autopack.backends.postgres import PostgresUnavailable, provision_postgres
 from pytest_autopack.errors import ProvisioningError
-from pytest_autopack.urls import parse_database_url
+from pytest_autopack.urls import error_line, parse_database_url
 
 EXE = ".exe" if os.name == "nt" else ""
 
@@ -57,10 +57,10 @@ def test_broken_initdb_becomes_a_reason_not_a_crash(tmp_path, no_docker):
     assert not any(p.name.startswith("autopack-pg-") for p in (tmp_path / "work").iterdir())
 
 
-def test_short_reason_masks_password_in_any_form():
+def test_error_line_masks_password_in_any_form():
     url = parse_database_url("postgresql://u:p%40ss%2Fw0rd@h:5432/postgres")
     for text in ("failed for p%40ss%2Fw0rd", "failed for p@ss/w0rd", "see postgresql://u:p@h/db\nsecond line"):
-        reason = short_reason(RuntimeError(text), url)
+        reason = error_line(RuntimeError(text), url)
         assert "w0rd" not in reason and "\n" not in reason and "***" in reason
 
 
