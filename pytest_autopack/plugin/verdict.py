@@ -214,5 +214,6 @@ def _detail(report: pytest.TestReport) -> str:
     if report.outcome == "failed":
         crash = getattr(report.longrepr, "reprcrash", None)
         text = crash.message if crash is not None else str(report.longrepr)
-        return scrub(text.strip().splitlines()[0] if text.strip() else "failed")
+        first = text.strip().splitlines()[0] if text.strip() else "failed"
+        return scrub(first.removeprefix("Failed: "))
     return ""

@@ -94,3 +94,19 @@ def test_junit_has_one_testcase_per_check(autopack_pytester, tmp_path):
     junit = tmp_path / "junit.xml"
     autopack_pytester.runpytest("--autopack-stage=staging", f"--junitxml={junit}")
     assert junit.read_text().count("<testcase ") == 9
+
+
+def test_unreachable_target_fails_closed_with_one_line(autopack_pytester):
+    result = autopack_pytester.runpytest(
+        "--autopack-stage=production", "--autopack-db-url=postgresql://gate:hunter2@127.0.0.1:1/autopack"
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "autopack gate verdict: NO-GO*",
+            "*[[]blocker[]] migrations.applied: error: target database unreachable: cannot connect to "
+            "postgresql://gate:***@127.0.0.1:1/autopack: *Connection refused",
+        ]
+    )
+    assert "hunter2" not in result.stdout.str()
+    assert "Traceback" not in result.stdout.str()
