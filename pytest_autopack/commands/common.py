@@ -31,17 +31,6 @@ def resolve_db_url(args: argparse.Namespace) -> DatabaseURL:
     return parse_database_url(DEFAULT_DB_URL, source="default")
 
 
-def positive_int(text: str) -> int:
-    """Argparse type: an integer ≥ 1, with a message that names the value."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def progress_line(label: str, done: int, total: int | None) -> None:
     """Rewrite one status line on stderr; silent when stderr is not a terminal."""
     if not sys.stderr.isatty():
