@@ -196,7 +196,7 @@ _ALTERNATIVES: tuple[tuple[str, str, str], ...] = (
     # hex value glued to it by a separator ("36726/0x7000002a0000").
     (
         "hex",
-        "DdWw",
+        "DdWwh",
         r"(?=[0-9]*[a-f])(?=[a-f]*\d)[0-9a-f]{7,}\b|(?=[0-9]*[A-F])(?=[A-F]*\d)[0-9A-F]{7,}\b",
     ),
     (
@@ -215,8 +215,8 @@ _ALTERNATIVES: tuple[tuple[str, str, str], ...] = (
     ("size", "nDd", rf"{_SIZE}(?: \({_SIZE}\))?(?![\w])"),
     # A number that may be an HTTP status code (three digits, 1xx to 5xx) is told apart by its
     # context in the replacement; every other number is masked outright.
-    ("status", "nDd", r"(?<!-)[1-5]\d\d(?!\.?\w)"),
-    ("number", "nDdWw", r"(?<!-)-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?!\.?\w)"),
+    ("status", "enDd", r"(?<!-)[1-5]\d\d(?!\.?\w)"),
+    ("number", "enDdWw", r"(?<!-)-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?!\.?\w)"),
 )
 
 #: First characters of each dispatch group. A digit run ending its token ("n": 42, 3, or 600 seconds)
@@ -229,7 +229,10 @@ _ALTERNATIVES: tuple[tuple[str, str, str], ...] = (
 _TOKEN_END = r"(?:[\s,;)\]}'\"]|$)"
 # Most boundaries are followed by a plain word ("Error:", "failed.", "module") or by a character no
 # value starts with (a space after ": "), so one lookahead rejects them before any dispatch.
-_NOTHING_STARTS = r"(?![A-Za-z]+(?:[\s,;)\]]|[.:!?]+(?:\s|$)|$)|[^\w'\"`‘“\[\\/~.:=<>!@+-])"
+_NOTHING_STARTS = (
+    r"(?![A-Za-z]+(?:[\s,;)\]]|[.:!?]+(?:\s|$)|$)|[^\w'\"`‘“\[\\/~.:=<>!@+-]|[<>](?![\d=])|$"
+    r"|-(?:\s|$)|\[(?!\s*['\"])|[A-Z]+>(?:\s|$)|[A-Za-z_]+(?:\.[A-Za-z_]+)*\.[A-Z][A-Za-z_]*:?(?:\s|$))"
+)
 #: Families of groups by first character (letters, digits, quotes, other punctuation), then the
 #: groups of each family with their own lookahead.
 _DISPATCH: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
@@ -240,7 +243,16 @@ _DISPATCH: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("w", r"(?=[A-Za-z_+-]*(?:\d|[/\\:.@=<>~!][^\s]))"),
         ),
     ),
-    (r"(?=\d)", (("n", r"(?=\d+(?:[\s,;)\]]|$))"), ("D", rf"(?=\d[\w-]*{_TOKEN_END})"), ("d", ""))),
+    (
+        r"(?=\d)",
+        (
+            ("e", r"(?=\d+(?:[,;)\]]|$))"),
+            ("n", r"(?=\d+\s)"),
+            ("h", rf"(?=[0-9a-f]*[a-f][0-9a-f]*{_TOKEN_END})"),
+            ("D", rf"(?=\d[\w-]*{_TOKEN_END})"),
+            ("d", ""),
+        ),
+    ),
     (r"(?=['\"`‘“\[])", (("q", ""),)),
     (r"(?=[\\/~.:=<>!])", (("p", ""),)),
 )
@@ -265,7 +277,7 @@ def _single_pass_pattern() -> re.Pattern[str]:
         families.append(f"{family_lookahead}(?:{'|'.join(branches)})")
     # An ASCII class is much cheaper to test than the Unicode \w category, and the engine tests it
     # at every character; the lookbehind then rejects the rare non-ASCII letter.
-    return re.compile(r"[^a-zA-Z0-9_.](?<=\W)" + _NOTHING_STARTS + "(?:" + "|".join(families) + ")")
+    return re.compile(r"([^a-zA-Z0-9_.])(?<=\W)" + _NOTHING_STARTS + "(?:" + "|".join(families) + ")")
 
 
 _SINGLE_PASS = _single_pass_pattern()
@@ -309,10 +321,14 @@ def _quoted(match: re.Match[str]) -> str:
     exceed the rate limit ...') is the constant text of the failure, so only its inner values are
     masked.
     """
-    quoted = match.group()[1:]
-    body = quoted[1:-1]
-    if body.count(" ") >= 3 and body.rstrip()[-1:] in ".!?" and body[:1].isalpha():
-        return quoted[0] + _mask_line(body)[1:] + quoted[-1]
+    quoted = match.group()
+    # Most quoted values hold no three spaces; counting from the body's first character (the
+    # boundary and the opening quote come first, the closing quote is no space) decides at once.
+    if quoted.count(" ", 2) < 3:
+        return QUOTED
+    body = quoted[2:-1]
+    if body.rstrip()[-1:] in ".!?" and body[:1].isalpha():
+        return quoted[1] + _mask_line(body)[1:] + quoted[-1]
     return QUOTED
 
 
@@ -321,24 +337,23 @@ _SPECIAL: dict[str, Callable[[re.Match[str]], str]] = {
     "status_line": lambda match: _HTTP_CLASSES[match.group()[1]],
     "quoted": _quoted,
 }
-# Per group name rather than per kind: the replacement runs for every masked value, so it should
-# cost one dictionary lookup.
-_CONSTANT_OF_GROUP = {
-    name: _PLACEHOLDER_OF_KIND[kind]
-    for name in _SINGLE_PASS.groupindex
-    if (kind := name.rpartition("_")[0]) in _PLACEHOLDER_OF_KIND
-}
-_SPECIAL_OF_GROUP = {
-    name: _SPECIAL[kind] for name in _SINGLE_PASS.groupindex if (kind := name.rpartition("_")[0]) in _SPECIAL
-}
+# Per group index rather than per kind: the replacement runs for every masked value, so it should
+# cost one tuple index (``lastindex`` is the alternative's group; group 1 is the boundary).
+_KIND_OF_INDEX = [""] * (_SINGLE_PASS.groups + 1)
+for _name, _index in _SINGLE_PASS.groupindex.items():
+    _KIND_OF_INDEX[_index] = _name.rpartition("_")[0]
+_CONSTANT_OF_INDEX = tuple(_PLACEHOLDER_OF_KIND.get(kind) for kind in _KIND_OF_INDEX)
+_SPECIAL_OF_INDEX = tuple(_SPECIAL.get(kind) for kind in _KIND_OF_INDEX)
+del _name, _index
 
 
 def _replace(match: re.Match[str]) -> str:
     """Replacement for one single-pass match: the boundary character, then the placeholder."""
-    placeholder = _CONSTANT_OF_GROUP.get(match.lastgroup)  # type: ignore[arg-type]
+    index: int = match.lastindex  # type: ignore[assignment]
+    placeholder = _CONSTANT_OF_INDEX[index]
     if placeholder is None:
-        placeholder = _SPECIAL_OF_GROUP[match.lastgroup](match)  # type: ignore[index]
-    return match.group()[0] + placeholder
+        placeholder = _SPECIAL_OF_INDEX[index](match)  # type: ignore[misc]
+    return match[1] + placeholder
 
 
 # Variable-length lists printed as one span: "<PATH>, <PATH>, <PATH>" is one list.
@@ -350,15 +365,33 @@ def _first_group(match: re.Match[str]) -> str:
     return match.group(1)
 
 
-def _mask_line(line: str) -> str:
-    """Mask one line; the result starts with a space (the boundary of its first token)."""
+def _mask_values(line: str) -> str:
+    """Mask the values of one line; the result starts with a space (the boundary of its first token)."""
     for marker, pattern, replacement in _PRE_RULES:
         if marker in line:
             line = pattern.sub(replacement, line)
     if ":" in line and _MONTH_GATE.search(line):
         line = _MONTH_TIME.sub(TIME, line)
-    line = _SINGLE_PASS.sub(_replace, " " + line)
+    return _SINGLE_PASS.sub(_replace, " " + line)
+
+
+def _mask_line(line: str) -> str:
+    """Mask one line, lists of one placeholder included; the result starts with a space."""
+    line = _mask_values(line)
     if "<" in line:
+        line = _REPEATED_PLACEHOLDER.sub(_first_group, line)
+    return line
+
+
+def _mask_normalised_line(line: str) -> str:
+    """Mask one line and normalise its whitespace (what ``mask`` returns for each line).
+
+    Collapsing a list after normalising gives the same text as before it: the list's separators
+    match any whitespace, and a list never contains any. On normalised text, a list holds one of
+    the few separator spellings tested here, so most lines skip the list regex altogether.
+    """
+    line = " ".join(_mask_values(line).split())
+    if ",<" in line or ", <" in line or "> and <" in line or "> or <" in line:
         line = _REPEATED_PLACEHOLDER.sub(_first_group, line)
     return line
 
@@ -401,5 +434,5 @@ def mask(message: str) -> str:
     if "\x1b" in message:
         message = _ANSI.sub("", message)
     if "\n" in message:
-        return " | ".join(_collapse_lines([" ".join(_mask_line(line).split()) for line in _structure_lines(message)]))
-    return " ".join(_mask_line(message).split())
+        return " | ".join(_collapse_lines([_mask_normalised_line(line) for line in _structure_lines(message)]))
+    return _mask_normalised_line(message)
