@@ -29,7 +29,6 @@ class OptionSpec:
     default: Any = None
     choices: tuple[str, ...] | None = None
     flag: bool = False
-    secret: bool = False
     metavar: str | None = None
 
     @property
@@ -54,10 +53,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "db_url",
         "DATABASE_URL",
         "target database (default: an embedded SQLite database, migrated and seeded, in a temp dir)",
-        secret=True,
     ),
     OptionSpec("api_url", "AUTOPACK_API_URL", "target control plane (default: the reference app, in process)"),
-    OptionSpec("api_key", "AUTOPACK_API_KEY", "API key sent as X-API-Key", secret=True),
+    OptionSpec("api_key", "AUTOPACK_API_KEY", "API key sent as X-API-Key"),
     OptionSpec(
         "report",
         "AUTOPACK_REPORT",
@@ -71,7 +69,7 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "sqlite",
         BACKENDS,
     ),
-    OptionSpec("pg_url", "AUTOPACK_PG_URL", "a PostgreSQL server the fixtures may create databases on", secret=True),
+    OptionSpec("pg_url", "AUTOPACK_PG_URL", "a PostgreSQL server the fixtures may create databases on"),
     OptionSpec(
         "require_postgres",
         "AUTOPACK_REQUIRE_POSTGRES",
