@@ -131,6 +131,9 @@ _MONTH_TIME = re.compile(
 # starts, "W"/"w" letter starts), so that at a boundary only the alternatives able to start there
 # are tried, in this order (most specific first).
 _QUOTED_LIST = rf"\[\s*(?:{_QUOTED_RUN})(?:\s*,\s*(?:{_QUOTED_RUN}))*\s*\]"
+# The body of a single-quoted run (see _QUOTED_RUN) holding at most two spaces.
+_QUOTED_SHORT_SEGMENT = r"[^' \n]*(?:(?<=\w)'(?=\w)[^' \n]*)*"
+_QUOTED_SHORT = rf"{_QUOTED_SHORT_SEGMENT}(?: {_QUOTED_SHORT_SEGMENT}){{0,2}}"
 _IPV6 = r"(?<!:)(?=[0-9a-fA-F:]*::|(?:[0-9a-fA-F]{1,4}:){7})(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}(?![\w:])"
 _UNIT = r"(?:ms|us|µs|ns|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?)(?![\w])"
 _ALTERNATIVES: tuple[tuple[str, str, str], ...] = (
@@ -138,6 +141,9 @@ _ALTERNATIVES: tuple[tuple[str, str, str], ...] = (
     # is one list, matched before the quotes themselves: ['a', 'b'] -> one token.
     ("quoted_list", "q", rf"'{_QUOTED_LIST}'"),
     ("list", "q", _QUOTED_LIST),
+    # A quoted value with at most two spaces is one token outright (what _quoted decides for it, without
+    # the call): the same match as the "quoted" alternative below, whose callback keeps the rest.
+    ("quoted_short", "q", rf"(?<!['\"`])(?:'{_QUOTED_SHORT}'|\"[^\" \n]*(?: [^\" \n]*){{0,2}}\")(?![\w])"),
     # GNU and Ruby quote names as `name'; typographic quotes are what gcc prints in UTF-8 locales.
     ("quoted", "q", rf"(?<!['\"`])(?:{_QUOTED_RUN}|`[^`'\n]*'|`[^`\n]*`|‘[^’\n]*’|“[^”\n]*”)(?![\w])"),
     ("path", "p", rf"\\\\[\w.$-]+\\(?:{_SEG}\\)*{_SEG}?{_LOC}"),
@@ -231,6 +237,12 @@ _NOTHING_STARTS = (
     r"(?![A-Za-z]++(?:[\s,;)\]]|[.:!?]+(?:\s|$)|$)|[^\w'\"`‘“\[\\/~.:=<>!@+-]|[<>](?![\d=])|$"
     r"|-(?:\s|$)|\[(?!\s*['\"])|[A-Z]++>(?:\s|$)|[A-Za-z_]+(?:\.[A-Za-z_]+)*\.[A-Z][A-Za-z_]*:?(?:\s|$))"
 )
+# Every alternative's first token reaches a value character through letters, "_", "+" and "-" at
+# most: a digit, a quote or bracket, one of \ / ~ = < > ! @, or a dot or colon glued to more of the
+# token (the lookaheads of _DISPATCH below require no less). So a boundary where none is reached
+# cannot start a match; this one possessive lookahead rejects such a boundary (most of them: a
+# space before a plain word, a comma or colon before a space) at a fraction of _NOTHING_STARTS' cost.
+_CAN_START = r"(?=[A-Za-z_+-]*+(?:[\d'\"`‘“\[\\/~=<>!@]|[.:]\S))"
 #: Families of groups by first character (letters, digits, quotes, other punctuation), then the
 #: groups of each family with their own lookahead.
 _DISPATCH: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
@@ -260,14 +272,17 @@ def _single_pass_pattern() -> re.Pattern[str]:
     """One regex: a boundary character, then the alternatives of the group its next character selects.
 
     Groups are named ``<kind>_<group><n>`` because one kind may have several alternatives and one
-    alternative may sit in several groups.
+    alternative may sit in several groups. Each group is empty and closes its alternative, so it is
+    still the match's ``lastindex``, while the engine, until the alternative has matched, holds no
+    mark beyond the boundary's: it saves marks before every backtracking point inside a repeat,
+    which for a late alternative opened as a group meant copying a hundred of them each time.
     """
     families = []
     for family_lookahead, groups in _DISPATCH:
         branches = []
         for group, lookahead in groups:
             alternatives = "|".join(
-                f"(?P<{kind}_{group}{index}>{pattern})"
+                f"(?:{pattern})(?P<{kind}_{group}{index}>)"
                 for index, (kind, starts, pattern) in enumerate(_ALTERNATIVES)
                 if group in starts
             )
@@ -275,7 +290,8 @@ def _single_pass_pattern() -> re.Pattern[str]:
         families.append(f"{family_lookahead}(?:{'|'.join(branches)})")
     # An ASCII class is much cheaper to test than the Unicode \w category, and the engine tests it
     # at every character; the lookbehind then rejects the rare non-ASCII letter.
-    return re.compile(r"([^a-zA-Z0-9_.])(?<=\W)" + _NOTHING_STARTS + "(?:" + "|".join(families) + ")")
+    boundary = r"([^a-zA-Z0-9_.])" + _CAN_START + r"(?<=\W)" + _NOTHING_STARTS
+    return re.compile(boundary + "(?:" + "|".join(families) + ")")
 
 
 _SINGLE_PASS = _single_pass_pattern()
@@ -295,6 +311,7 @@ _PLACEHOLDER_OF_KIND = {
     "size": SIZE,
     "list": LIST,
     "quoted_list": QUOTED,
+    "quoted_short": QUOTED,
     "number": NUM,
 }
 
