@@ -267,6 +267,23 @@ _DISPATCH: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (r"(?=[\\/~.:=<>!])", (("p", ""),)),
 )
 
+#: Shortcuts for the commonest values, tried right after the boundary and before everything above.
+#: Each starts with a character class that consumes the value's first character, which lets the
+#: engine skip it at once on every other boundary, and repeats exactly the conditions under which
+#: the full path (_CAN_START, _NOTHING_STARTS, then _DISPATCH) would reach the same alternative and
+#: match the same text; a lookbehind over the boundary and that first character does the boundary's
+#: checks. Whatever a shortcut does not take, the full path still decides.
+_SHORTCUTS: tuple[tuple[str, str], ...] = (
+    # A digit run ending its token at a separator ("e"): a status code or a number, in this order.
+    ("status", r"[1-5](?<=[^\w-][1-5])\d\d(?=[,;)\]]|$)"),
+    ("number", r"\d(?<=[^\w-]\d)\d*+(?=[,;)\]]|$)"),
+    # A lowercase hex token of 7 characters or more starting with a digit ("h").
+    ("hex", rf"[0-9](?<=\W[0-9])(?=[0-9]*+[a-f][0-9a-f]*+{_TOKEN_END})[0-9a-f]{{6,}}\b"),
+    # A short quoted value ("q", not a quoted list).
+    ("quoted_short", rf"'(?<=[^\w'\"`]')(?!\[){_QUOTED_SHORT}'(?![\w])"),
+    ("quoted_short", r'"(?<=[^\w\'"`]")[^" \n]*(?: [^" \n]*){0,2}"(?![\w])'),
+)
+
 
 def _single_pass_pattern() -> re.Pattern[str]:
     """One regex: a boundary character, then the alternatives of the group its next character selects.
@@ -290,8 +307,9 @@ def _single_pass_pattern() -> re.Pattern[str]:
         families.append(f"{family_lookahead}(?:{'|'.join(branches)})")
     # An ASCII class is much cheaper to test than the Unicode \w category, and the engine tests it
     # at every character; the lookbehind then rejects the rare non-ASCII letter.
-    boundary = r"([^a-zA-Z0-9_.])" + _CAN_START + r"(?<=\W)" + _NOTHING_STARTS
-    return re.compile(boundary + "(?:" + "|".join(families) + ")")
+    shortcuts = "".join(f"(?:{pattern})(?P<{kind}_f{index}>)|" for index, (kind, pattern) in enumerate(_SHORTCUTS))
+    full = _CAN_START + r"(?<=\W)" + _NOTHING_STARTS + "(?:" + "|".join(families) + ")"
+    return re.compile(r"([^a-zA-Z0-9_.])(?:" + shortcuts + full + ")")
 
 
 _SINGLE_PASS = _single_pass_pattern()
