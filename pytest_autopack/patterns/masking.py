@@ -102,6 +102,9 @@ _HTTP_STATUS_LINE = (
     r"Bad Gateway|Service Unavailable|Gateway Timeout|HTTP Version Not Supported|Insufficient Storage|"
     r"Loop Detected|Network Authentication Required)\b"
 )
+#: Last characters of the keywords _STATUS_BEFORE accepts ("status", "code", "http/1.1", "response").
+_STATUS_KEYWORD_ENDS = frozenset("sSeEpP0123456789")
+_STATUS_SEPARATORS = frozenset(":=")
 _STATUS_BEFORE = re.compile(r"(?i)(?<!exit )(?:status(?: code)?|code|http(?:/\d(?:\.\d)?)?|response)\s*[:=]?\s*$")
 
 # --- rules that run before the single pass, each gated by a literal marker ------------------
@@ -341,8 +344,16 @@ def _status_or_number(match: re.Match[str]) -> str:
     the template; counts, ports, sizes and exit statuses are values printed through a placeholder.
     """
     start = match.start() + 1
-    if _STATUS_BEFORE.search(match.string, max(0, start - 16), start):
-        return match.group()
+    string = match.string
+    # The context regex is slow to search; a keyword it accepts ends, before the optional ":" or "="
+    # and the spaces, in one of few characters, so a number after any other ASCII one is a number.
+    before = string[max(0, start - 16) : start].rstrip()
+    if before[-1:] in _STATUS_SEPARATORS:
+        before = before[:-1].rstrip()
+    last = before[-1:]
+    if last and (last in _STATUS_KEYWORD_ENDS or not last.isascii()):
+        if _STATUS_BEFORE.search(string, max(0, start - 16), start):
+            return match.group()
     return match[1] + NUM
 
 
