@@ -139,6 +139,13 @@ _QUOTED_SHORT_SEGMENT = r"[^' \n]*(?:(?<=\w)'(?=\w)[^' \n]*)*"
 _QUOTED_SHORT = rf"{_QUOTED_SHORT_SEGMENT}(?: {_QUOTED_SHORT_SEGMENT}){{0,2}}"
 _IPV6 = r"(?<!:)(?=[0-9a-fA-F:]*::|(?:[0-9a-fA-F]{1,4}:){7})(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}(?![\w:])"
 _UNIT = r"(?:ms|us|µs|ns|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?)(?![\w])"
+_RELATIVE_PATH = (
+    rf"(?<![/@-])(?=[\w.@+-]*/)(?:"
+    rf"(?:[\w.@+-]+/)+(?:[\w.@+-]*\.(?:{_EXT})|[\w.@+-]+/){_LOC}(?![\w/])"
+    rf"|(?:[\w.@+-]+/)+[\w.@+-]+:\d+(?::\d+)?(?![\w/])"
+    rf"|(?:[\w@+-]+\.[A-Za-z][\w.@+-]*/[\w.@+-]+|(?:[\w.@+-]+/){{2}}[\w.@+-]+)(?:/[\w.@+-]+)+(?![\w/])"
+    rf")"
+)
 _ALTERNATIVES: tuple[tuple[str, str, str], ...] = (
     # A quoted list is one quoted value (Command '['pip', 'install']'); a bare list of quoted items
     # is one list, matched before the quotes themselves: ['a', 'b'] -> one token.
@@ -178,15 +185,7 @@ _ALTERNATIVES: tuple[tuple[str, str, str], ...] = (
     # Relative paths: with a known extension or a trailing slash, with a line number, under a
     # domain (a Go package: github.com/org/repo/pkg) or three slashes deep; shorter slashed words
     # are often constant (TCP/IP, seq/ack/win).
-    (
-        "path",
-        "dw",
-        rf"(?<![/@-])(?=[\w.@+-]*/)(?:"
-        rf"(?:[\w.@+-]+/)+(?:[\w.@+-]*\.(?:{_EXT})|[\w.@+-]+/){_LOC}(?![\w/])"
-        rf"|(?:[\w.@+-]+/)+[\w.@+-]+:\d+(?::\d+)?(?![\w/])"
-        rf"|(?:[\w@+-]+\.[A-Za-z][\w.@+-]*/[\w.@+-]+|(?:[\w.@+-]+/){{2}}[\w.@+-]+)(?:/[\w.@+-]+)+(?![\w/])"
-        rf")",
-    ),
+    ("path", "dw", _RELATIVE_PATH),
     ("path", "dw", rf"(?<![/@\\-])[\w-]*(?<=\w)\.(?:{_EXT}){_LOC}(?![\w/.\\-])"),
     ("ip", "pdw", _IPV6),
     ("hex", "Dd", r"0x[0-9a-fA-F]+\b"),
@@ -287,6 +286,13 @@ _SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("quoted_short", r'"(?<=[^\w\'"`]")[^" \n]*(?: [^" \n]*){0,2}"(?![\w])'),
 )
 
+#: A relative path whose first segment is a plain name ("src/app/x.py", "pkg_a/b/"), with no "=" or
+#: "@" before the next space: no "w" alternative before _RELATIVE_PATH can match it (a UUID needs a
+#: dash, a user@host or requirement an "@" or operator, a Windows path a colon), _NOTHING_STARTS and
+#: the "W" lookahead reject no such token, and the "w" lookahead holds once the slash is followed by
+#: more of the token. Tried after _CAN_START only, so plain words never reach it.
+_PATH_SHORTCUT = rf"(?=[A-Za-z_]++/\S)(?=[^\s=@]*+(?:\s|$))(?<=\W){_RELATIVE_PATH}"
+
 
 def _single_pass_pattern() -> re.Pattern[str]:
     """One regex: a boundary character, then the alternatives of the group its next character selects.
@@ -311,8 +317,9 @@ def _single_pass_pattern() -> re.Pattern[str]:
     # An ASCII class is much cheaper to test than the Unicode \w category, and the engine tests it
     # at every character; the lookbehind then rejects the rare non-ASCII letter.
     shortcuts = "".join(f"(?:{pattern})(?P<{kind}_f{index}>)|" for index, (kind, pattern) in enumerate(_SHORTCUTS))
-    full = _CAN_START + r"(?<=\W)" + _NOTHING_STARTS + "(?:" + "|".join(families) + ")"
-    return re.compile(r"([^a-zA-Z0-9_.])(?:" + shortcuts + full + ")")
+    full = r"(?<=\W)" + _NOTHING_STARTS + "(?:" + "|".join(families) + ")"
+    path = f"(?:{_PATH_SHORTCUT})(?P<path_f{len(_SHORTCUTS)}>)"
+    return re.compile(r"([^a-zA-Z0-9_.])(?:" + shortcuts + _CAN_START + f"(?:{path}|{full}))")
 
 
 _SINGLE_PASS = _single_pass_pattern()
