@@ -269,12 +269,12 @@ _DISPATCH: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (r"(?=[\\/~.:=<>!])", (("p", ""),)),
 )
 
-#: Shortcuts for the commonest values, tried right after the boundary and before everything above.
-#: Each starts with a character class that consumes the value's first character, which lets the
-#: engine skip it at once on every other boundary, and repeats exactly the conditions under which
-#: the full path (_CAN_START, _NOTHING_STARTS, then _DISPATCH) would reach the same alternative and
-#: match the same text; a lookbehind over the boundary and that first character does the boundary's
-#: checks. Whatever a shortcut does not take, the full path still decides.
+#: Shortcuts for the commonest values, tried right after _CAN_START (which each of them implies) and
+#: before everything else. Each starts with a character class that consumes the value's first
+#: character, which lets the engine skip it at once on every other boundary, and repeats exactly the
+#: conditions under which the full path (_NOTHING_STARTS, then _DISPATCH) would reach the same
+#: alternative and match the same text; a lookbehind over the boundary and that first character does
+#: the boundary's checks. Whatever a shortcut does not take, the full path still decides.
 _SHORTCUTS: tuple[tuple[str, str], ...] = (
     # A digit run ending its token at a separator ("e"): a status code or a number, in this order.
     ("status", r"[1-5](?<=[^\w-][1-5])\d\d(?=[,;)\]]|$)"),
@@ -290,7 +290,7 @@ _SHORTCUTS: tuple[tuple[str, str], ...] = (
 #: "@" before the next space: no "w" alternative before _RELATIVE_PATH can match it (a UUID needs a
 #: dash, a user@host or requirement an "@" or operator, a Windows path a colon), _NOTHING_STARTS and
 #: the "W" lookahead reject no such token, and the "w" lookahead holds once the slash is followed by
-#: more of the token. Tried after _CAN_START only, so plain words never reach it.
+#: more of the token. Tried after _CAN_START and the other shortcuts, so plain words never reach it.
 _PATH_SHORTCUT = rf"(?=[A-Za-z_]++/\S)(?=[^\s=@]*+(?:\s|$))(?<=\W){_RELATIVE_PATH}"
 
 
@@ -319,7 +319,7 @@ def _single_pass_pattern() -> re.Pattern[str]:
     shortcuts = "".join(f"(?:{pattern})(?P<{kind}_f{index}>)|" for index, (kind, pattern) in enumerate(_SHORTCUTS))
     full = r"(?<=\W)" + _NOTHING_STARTS + "(?:" + "|".join(families) + ")"
     path = f"(?:{_PATH_SHORTCUT})(?P<path_f{len(_SHORTCUTS)}>)"
-    return re.compile(r"([^a-zA-Z0-9_.])(?:" + shortcuts + _CAN_START + f"(?:{path}|{full}))")
+    return re.compile(r"([^a-zA-Z0-9_.])" + _CAN_START + f"(?:{shortcuts}{path}|{full})")
 
 
 _SINGLE_PASS = _single_pass_pattern()
