@@ -464,11 +464,12 @@ def _structure_lines(text: str) -> list[str]:
     """Replace stack frames and echoed source lines by fixed lines; drop blank lines."""
     out: list[str] = []
     frame_indent: int | None = None
+    # Each regex runs only when its literal part occurs in the line (a caret or tilde, 'File "', "at ").
     for line in text.splitlines():
-        if not line.strip() or _CARETS.match(line):
+        if not line.strip() or (("^" in line or "~" in line) and _CARETS.match(line)):
             continue
         indent = len(line) - len(line.lstrip())
-        frame = _FRAME.match(line)
+        frame = _FRAME.match(line) if 'File "' in line else None
         if frame:
             frame_indent = indent
             out.append(f"File {PATH}, line {NUM}" + (f", in {FUNC}" if frame.group(2) else ""))
@@ -476,7 +477,7 @@ def _structure_lines(text: str) -> list[str]:
         if frame_indent is not None and indent > frame_indent:
             continue  # echoed source line of the frame above
         frame_indent = None
-        out.append(f"at {FRAME}" if _AT_FRAME.match(line) else line)
+        out.append(f"at {FRAME}" if "at " in line and _AT_FRAME.match(line) else line)
     return out
 
 
