@@ -18,19 +18,13 @@ from pytest_autopack.fixtures import failure_catalog
 from pytest_autopack.fixtures.dataset import Dataset, DatasetExistsError, build_dataset
 from pytest_autopack.fixtures.dataset_reports import REPORT_KEYS
 from pytest_autopack.fixtures.dataset_rows import TABLES
+from pytest_autopack.patterns.builtin import BUILTIN_DETECTORS
 from pytest_autopack.schema.engine import create_engine_for
 from pytest_autopack.schema.enums import FAILED_RUN_STATES, PhaseState, RunState, TierState
 from pytest_autopack.schema.migrations import upgrade
 from pytest_autopack.urls import DatabaseURL, parse_database_url
 
-BUILTIN_PATTERNS = {
-    "python_missing_dep",
-    "node_missing_dep",
-    "wrong_working_dir",
-    "scope_mismatch",
-    "missing_test_discovery",
-    "permission_error",
-}
+BUILTIN_PATTERNS = {detector.pattern_id for detector in BUILTIN_DETECTORS}
 
 
 class Databases:
