@@ -454,7 +454,14 @@ def _mask_normalised_line(line: str) -> str:
     match any whitespace, and a list never contains any. On normalised text, a list holds one of
     the few separator spellings tested here, so most lines skip the list regex altogether.
     """
-    line = " ".join(_mask_values(line).split())
+    masked = _mask_values(line)
+    # Splitting and joining is the identity on a line that starts with the one space _mask_values
+    # puts there and holds no other whitespace than single inner spaces: every other whitespace
+    # character (tabs, newlines, Unicode spaces) is non-printable, which one C scan tells.
+    if "  " in masked or masked[-1:] == " " or not masked.isprintable():
+        line = " ".join(masked.split())
+    else:
+        line = masked[1:]
     if ",<" in line or ", <" in line or "> and <" in line or "> or <" in line:
         line = _REPEATED_PLACEHOLDER.sub(_first_group, line)
     return line
