@@ -276,9 +276,12 @@ _DISPATCH: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 #: alternative and match the same text; a lookbehind over the boundary and that first character does
 #: the boundary's checks. Whatever a shortcut does not take, the full path still decides.
 _SHORTCUTS: tuple[tuple[str, str], ...] = (
-    # A digit run ending its token at a separator ("e"): a status code or a number, in this order.
-    ("status", r"[1-5](?<=[^\w-][1-5])\d\d(?=[,;)\]]|$)"),
-    ("number", r"\d(?<=[^\w-]\d)\d*+(?=[,;)\]]|$)"),
+    # A digit run ending its token at a separator ("e") or at a whitespace character ("n": 4 tests,
+    # 10 of 12): a status code or a number, in this order. After a whitespace, only unless the next
+    # character may start what a status line, a duration or a size puts there (an uppercase reason
+    # or unit, or ms, us, µs, ns, s, min, h, days, kB, bytes).
+    ("status", r"[1-5](?<=[^\w-][1-5])\d\d(?=[,;)\]]|$|\s(?![A-Zmunshdkbµ]))"),
+    ("number", r"\d(?<=[^\w-]\d)\d*+(?=[,;)\]]|$|\s(?![A-Zmunshdkbµ]))"),
     # A lowercase hex token of 7 characters or more starting with a digit ("h").
     ("hex", rf"[0-9](?<=\W[0-9])(?=[0-9]*+[a-f][0-9a-f]*+{_TOKEN_END})[0-9a-f]{{6,}}\b"),
     # A short quoted value ("q", not a quoted list).
