@@ -119,8 +119,10 @@ _SQL = re.compile(r"\[SQL: [^\]]*\]")
 _SQL_PARAMETERS = re.compile(r"\[parameters: [^\]]*\]")
 _URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>`]*[^\s'\"<>`.,;:)\]]")
 # A timestamp that spells its month starts with a plain word, so the word-start guard of the single
-# pass would skip it; the month names are capitalised literals, which makes this gate cheap.
-_MONTH_GATE = re.compile(r"Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec")
+# pass would skip it. Each form holds a space right before its clock (Jan 5 12:30) or its month
+# (5 Jan 2024), so the gate searches for that space, a literal the engine finds fastest, and tries
+# the rest only there (a search for the month names themselves stops at every capital J, F, M...).
+_MONTH_GATE = re.compile(r" (?:\d\d?:\d|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)")
 _MONTH_TIME = re.compile(
     rf"\b(?:{_DAY},? )?{_MONTH} +\d{{1,2}},?(?: \d{{4}})? {_CLOCK}(?: \d{{4}})?\b"
     rf"|\b(?:{_DAY},? )?\d{{1,2}} {_MONTH} \d{{4}}(?: \d{{1,2}}:\d{{2}}(?::\d{{2}})?)?\b"
