@@ -8,19 +8,27 @@ reported with the operator's reason and do not vote.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_autopack.urls import mask_url
+from pytest_autopack.secrets import contains_secret, scrub
+
+__all__ = [
+    "CheckResult",
+    "apply_silences",
+    "build_report",
+    "contains_secret",
+    "render_markdown",
+    "scrub",
+    "summarize",
+    "verdict",
+    "write_reports",
+]
 
 OUTCOMES = ("passed", "failed", "error", "skipped", "silenced")
 SEVERITIES = ("blocker", "warning")
-_URL_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^:/@\s]*:[^@\s*]+@", re.I)
-_ASSIGNED_SECRET = re.compile(r"(?i)\b(api[_-]?key|password|secret|token)(\s*[=:]\s*)(?!\*\*\*)[^\s,;'\"]{6,}")
-_PROVIDER_KEY = re.compile(r"\bsk-[A-Za-z0-9_-]{16,}")
 
 
 @dataclass
@@ -113,17 +121,6 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         detail = _md_cell(check["detail"])
         lines.append(f"| `{check['id']}` | {check['category']} | {check['severity']} | {check['outcome']} | {detail} |")
     return "\n".join(lines) + "\n"
-
-
-def scrub(text: str) -> str:
-    """Mask anything that looks like a credential before it is written anywhere."""
-    text = _ASSIGNED_SECRET.sub(r"\1\2***", mask_url(text))
-    return _PROVIDER_KEY.sub("sk-***", text)
-
-
-def contains_secret(text: str) -> bool:
-    """True when ``text`` still holds a URL password, an API key or a password assignment."""
-    return any(p.search(text) for p in (_URL_PASSWORD, _ASSIGNED_SECRET, _PROVIDER_KEY))
 
 
 def write_reports(report: Mapping[str, Any], path: Path) -> tuple[Path, Path]:

@@ -9,7 +9,6 @@ message still gets the id of its pattern in ``assignments``, whatever that patte
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -20,6 +19,7 @@ from pytest_autopack.patterns import records as rec
 from pytest_autopack.patterns.regexes import derive_regex, matches
 from pytest_autopack.patterns.registry import Registry
 from pytest_autopack.patterns.sources import FailureRecord, Loaded
+from pytest_autopack.secrets import scrub
 from pytest_autopack.urls import mask_url
 
 MAX_SAMPLES = 5
@@ -28,21 +28,6 @@ CAUGHT_BY_PHASE6 = "phase6_failure_hardening"
 CAUGHT_BY_STATUS = "hardening_mitigated_status"
 # Credentials that can sit inside a failure message (an echoed header, a provider key in a URL or
 # an exception text). Samples and templates end up in JSON, generated tests and backlog files.
-_SECRET_PATTERNS = (
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s]*:)(?!\*\*\*@|<SECRET>@)[^@\s]+@"), r"\1{mark}@"),
-    (
-        re.compile(
-            r"(?i)\b(api[_-]?key|passw(?:or)?d|secret|token|authorization)(\s*[=:]\s*)(?!\*\*\*|<SECRET>)"
-            r"(?:bearer\s+)?[^\s,;'\"]{6,}"
-        ),
-        r"\1\2{mark}",
-    ),
-    (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/-]{12,}=*"), "Bearer {mark}"),
-    (re.compile(r"\bsk-[A-Za-z0-9_-]{16,}"), "sk-{mark}"),
-    (re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"), "gh_{mark}"),
-    (re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"), "xox-{mark}"),
-    (re.compile(r"\bAKIA[0-9A-Z]{16}\b"), "AKIA{mark}"),
-)
 
 
 @dataclass(frozen=True)
@@ -72,17 +57,6 @@ class Analysis:
     def caught_count(self) -> int:
         """How many messages were already caught (left out unless ``include_caught``)."""
         return sum(1 for c in self.caught_by if c is not None)
-
-
-def scrub(text: str, mark: str = "***") -> str:
-    """``text`` with URL passwords and credential-looking tokens replaced by ``mark``.
-
-    Samples use ``***``; templates use ``<SECRET>``, a placeholder, so the regex derived from the
-    template still matches the raw messages without containing the credential.
-    """
-    for pattern, replacement in _SECRET_PATTERNS:
-        text = pattern.sub(replacement.replace("{mark}", mark), text)
-    return text
 
 
 def caught_reason(record: FailureRecord, registry: Registry, hardened: set[tuple[str, str]]) -> str | None:

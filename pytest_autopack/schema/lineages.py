@@ -37,9 +37,9 @@ def builtin_lineage(dialect: str) -> Lineage:
     from sqlalchemy import create_mock_engine
     from sqlalchemy.schema import CreateIndex, CreateTable
 
-    from pytest_autopack.schema.models import AUTOPACK_TABLES, PERFORMANCE_INDEXES, Base
+    from pytest_autopack.schema.models import ADDED_TO_AUTOPACK_TABLES, AUTOPACK_TABLES, Base
 
-    ours = {index.name for index in PERFORMANCE_INDEXES if index.name.startswith(("ix_phases_run", "ix_ab_test"))}
+    ours = {index.name for index in ADDED_TO_AUTOPACK_TABLES}
     statements: list[str] = []
     engine = create_mock_engine(f"{'postgresql+psycopg2' if dialect == 'postgresql' else 'sqlite'}://", lambda *a: None)
     if dialect == "postgresql":

@@ -305,12 +305,17 @@ def _index(model: type[Base], name: str) -> Index:
     return next(i for i in model.__table__.indexes if i.name == name)
 
 
-PERFORMANCE_INDEXES: tuple[Index, ...] = (
+# The indexes this project adds to Autopack's own tables (P12's create_all lacks them).
+ADDED_TO_AUTOPACK_TABLES: tuple[Index, ...] = (
     Index("ix_phases_run_state", Phase.run_id, Phase.state),
+    Index("ix_ab_test_results_treatment_run_id", ABTestResult.treatment_run_id),
+)
+
+PERFORMANCE_INDEXES: tuple[Index, ...] = (
+    *ADDED_TO_AUTOPACK_TABLES,
     _index(PhaseMetric, "ix_phase_metrics_run_created"),
     _index(DashboardEvent, "ix_dashboard_events_run_id"),
     _index(DashboardEvent, "ix_dashboard_events_event_type"),
-    Index("ix_ab_test_results_treatment_run_id", ABTestResult.treatment_run_id),
     _index(LlmUsageEvent, "ix_llm_usage_events_run_id"),
     _index(TokenEfficiencyMetrics, "ix_token_efficiency_metrics_run_id"),
     _index(Phase6Metrics, "ix_phase6_metrics_run_id"),
