@@ -204,7 +204,7 @@ _ALTERNATIVES: tuple[tuple[str, str, str], ...] = (
     # hex value glued to it by a separator ("36726/0x7000002a0000").
     (
         "hex",
-        "DdWwh",
+        "DdWw",
         r"(?=[0-9]*[a-f])(?=[a-f]*\d)[0-9a-f]{7,}\b|(?=[0-9]*[A-F])(?=[A-F]*\d)[0-9A-F]{7,}\b",
     ),
     (
@@ -223,8 +223,8 @@ _ALTERNATIVES: tuple[tuple[str, str, str], ...] = (
     ("size", "nDd", rf"{_SIZE}(?: \({_SIZE}\))?(?![\w])"),
     # A number that may be an HTTP status code (three digits, 1xx to 5xx) is told apart by its
     # context in the replacement; every other number is masked outright.
-    ("status", "enDd", r"(?<!-)[1-5]\d\d(?!\.?\w)"),
-    ("number", "enDdWw", r"(?<!-)-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?!\.?\w)"),
+    ("status", "nDd", r"(?<!-)[1-5]\d\d(?!\.?\w)"),
+    ("number", "nDdWw", r"(?<!-)-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?!\.?\w)"),
 )
 
 #: First characters of each dispatch group. A digit run ending its token ("n": 42, 3, or 600 seconds)
@@ -260,9 +260,7 @@ _DISPATCH: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
         r"(?=\d)",
         (
-            ("e", r"(?=\d++(?:[,;)\]]|$))"),
             ("n", r"(?=\d++\s)"),
-            ("h", rf"(?=[0-9]*+[a-f][0-9a-f]*+{_TOKEN_END})"),
             ("D", rf"(?=\d[\w-]*+{_TOKEN_END})"),
             ("d", ""),
         ),
@@ -299,36 +297,6 @@ _SHORTCUTS: tuple[tuple[str, str], ...] = (
 _PATH_SHORTCUT = rf"(?=[A-Za-z_]++/\S)(?=[^\s=@]*+(?:\s|$))(?<=\W){_RELATIVE_PATH}"
 
 
-def _single_pass_pattern() -> re.Pattern[str]:
-    """One regex: a boundary character, then the alternatives of the group its next character selects.
-
-    Groups are named ``<kind>_<group><n>`` because one kind may have several alternatives and one
-    alternative may sit in several groups. Each group is empty and closes its alternative, so it is
-    still the match's ``lastindex``, while the engine, until the alternative has matched, holds no
-    mark beyond the boundary's: it saves marks before every backtracking point inside a repeat,
-    which for a late alternative opened as a group meant copying a hundred of them each time.
-    """
-    families = []
-    for family_lookahead, groups in _DISPATCH:
-        branches = []
-        for group, lookahead in groups:
-            alternatives = "|".join(
-                f"(?:{pattern})(?P<{kind}_{group}{index}>)"
-                for index, (kind, starts, pattern) in enumerate(_ALTERNATIVES)
-                if group in starts
-            )
-            branches.append(f"{lookahead}(?:{alternatives})")
-        families.append(f"{family_lookahead}(?:{'|'.join(branches)})")
-    # An ASCII class is much cheaper to test than the Unicode \w category, and the engine tests it
-    # at every character; the lookbehind then rejects the rare non-ASCII letter.
-    shortcuts = "".join(f"(?:{pattern})(?P<{kind}_f{index}>)|" for index, (kind, pattern) in enumerate(_SHORTCUTS))
-    full = r"(?<=\W)" + _NOTHING_STARTS + "(?:" + "|".join(families) + ")"
-    path = f"(?:{_PATH_SHORTCUT})(?P<path_f{len(_SHORTCUTS)}>)"
-    return re.compile(r"([^a-zA-Z0-9_.])" + _CAN_START + f"(?:{shortcuts}{path}|{full})")
-
-
-_SINGLE_PASS = _single_pass_pattern()
-
 _PLACEHOLDER_OF_KIND = {
     "uuid": UUID,
     "time": TIME,
@@ -347,6 +315,51 @@ _PLACEHOLDER_OF_KIND = {
     "quoted_short": QUOTED,
     "number": NUM,
 }
+
+
+def _marked(alternatives: list[tuple[str, str]], group: str) -> str:
+    """Join ``(kind, pattern)`` alternatives, each run of one replacement closed by one empty group.
+
+    The group tells the replacement which alternative matched: it is the match's ``lastindex``. A
+    run of neighbours with the same replacement (two path forms, a user@host then a host) shares
+    one group, so the regex holds few groups: Python sizes every match object to all of them.
+    Groups are named ``<kind>_<group><n>`` after the run's first kind.
+    """
+    runs: list[tuple[str, list[str]]] = []
+    for kind, pattern in alternatives:
+        replacement = _PLACEHOLDER_OF_KIND.get(kind, kind)
+        if runs and _PLACEHOLDER_OF_KIND.get(runs[-1][0], runs[-1][0]) == replacement:
+            runs[-1][1].append(pattern)
+        else:
+            runs.append((kind, [pattern]))
+    return "|".join(
+        "(?:" + "|".join(f"(?:{pattern})" for pattern in patterns) + f")(?P<{kind}_{group}{index}>)"
+        for index, (kind, patterns) in enumerate(runs)
+    )
+
+
+def _single_pass_pattern() -> re.Pattern[str]:
+    """One regex: a boundary character, then the alternatives of the group its next character selects.
+
+    Each marking group is empty and closes its alternatives, so the engine, until one of them has
+    matched, holds no mark beyond the boundary's: it saves marks before every backtracking point
+    inside a repeat, which for a late alternative opened as a group meant copying many each time.
+    """
+    families = []
+    for family_lookahead, groups in _DISPATCH:
+        branches = []
+        for group, lookahead in groups:
+            alternatives = [(kind, pattern) for kind, starts, pattern in _ALTERNATIVES if group in starts]
+            branches.append(f"{lookahead}(?:{_marked(alternatives, group)})")
+        families.append(f"{family_lookahead}(?:{'|'.join(branches)})")
+    # An ASCII class is much cheaper to test than the Unicode \w category, and the engine tests it
+    # at every character; the lookbehind then rejects the rare non-ASCII letter.
+    shortcuts = _marked([*_SHORTCUTS, ("path", _PATH_SHORTCUT)], "f")
+    full = r"(?<=\W)" + _NOTHING_STARTS + "(?:" + "|".join(families) + ")"
+    return re.compile(r"([^a-zA-Z0-9_.])" + _CAN_START + f"(?:{shortcuts}|{full})")
+
+
+_SINGLE_PASS = _single_pass_pattern()
 
 
 def _status_or_number(match: re.Match[str]) -> str:
