@@ -436,13 +436,29 @@ def _first_group(match: re.Match[str]) -> str:
     return match.group(1)
 
 
+def _sub_in_tokens(pattern: re.Pattern[str], replacement: str, line: str, marker: str) -> str:
+    """``pattern.sub(replacement, line)`` for a pattern whose matches hold ``marker`` and no whitespace.
+
+    Such a pattern has no first character the engine could scan for, so it would try a match at
+    every position of the line; only the span from the space before the first marker to the space
+    after the last one can hold a match. Each lookbehind or word boundary at the start of the
+    pattern treats that space as it treats the start of the string, so the span gives the same
+    matches as the line.
+    """
+    start = line.rfind(" ", 0, line.find(marker)) + 1
+    end = line.find(" ", line.rfind(marker))
+    if end < 0:
+        end = len(line)
+    return line[:start] + pattern.sub(replacement, line[start:end]) + line[end:]
+
+
 def _mask_values(line: str) -> str:
     """Mask the values of one line; the result starts with a space (the boundary of its first token)."""
     # Unrolled, in this order: an object repr, a node id, an assert expression, SQL, a URL.
     if " at 0x" in line:
         line = _OBJECT_REPR.sub(OBJECT, line)
     if ".py::" in line:
-        line = _NODE_ID.sub(NODEID, line)
+        line = _sub_in_tokens(_NODE_ID, NODEID, line, ".py::")
     if "assert " in line:
         line = _ASSERTION.sub(f"assert {EXPR}", line)
     if "[" in line:
@@ -451,7 +467,7 @@ def _mask_values(line: str) -> str:
         if "[parameters: " in line:
             line = _SQL_PARAMETERS.sub("[parameters: <PARAMS>]", line)
     if "://" in line:
-        line = _URL.sub(URL, line)
+        line = _sub_in_tokens(_URL, URL, line, "://")
     if ":" in line and _MONTH_GATE.search(line):
         line = _MONTH_TIME.sub(TIME, line)
     return _SINGLE_PASS.sub(_replace, " " + line)

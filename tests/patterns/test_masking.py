@@ -1,5 +1,8 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from pytest_autopack.patterns import masking
 from pytest_autopack.patterns.masking import mask
 
 
@@ -143,3 +146,26 @@ def test_value_glued_to_a_word_or_after_a_separator_is_still_found():
     assert mask("ksfetch[36726/0x7000002a0000]") == "ksfetch[<NUM>/<HEX>]"
     assert mask("x=3,y=-4 (45%)") == "x=<NUM>,y=<NUM> (<NUM>%)"
     assert mask("Command '['npm', 'run', 'build']' failed") == "Command <QUOTED> failed"
+
+
+# Lines of tokens holding whole and broken node ids and URLs, glued or separated by the characters
+# those rules look at, so that several matches per line, near misses and glued tokens all occur.
+_RULE_TOKENS = st.sampled_from(
+    ["tests/test_a.py::test_b[1-2]", "a.py::T::m", "x.py::", "https://h.io/p?q=1", "git+ssh://git@h/r.git",
+     "_https://x", "é://y", "://", ".py::", "tests/x", "word", "9", "-", ".", ":", "/", "\\", "'", '"', ")"]
+)
+_RULE_LINES = st.lists(st.tuples(st.sampled_from(["", " ", " ", "\t", "'", "(", ","]), _RULE_TOKENS), max_size=12).map(
+    lambda pieces: "".join(separator + token for separator, token in pieces)
+)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "replacement", "marker"),
+    [(masking._NODE_ID, masking.NODEID, ".py::"), (masking._URL, masking.URL, "://")],
+    ids=["node-id", "url"],
+)
+@settings(max_examples=400, deadline=None)
+@given(line=_RULE_LINES)
+def test_substitution_within_marked_tokens_equals_substitution_over_the_line(pattern, replacement, marker, line):
+    if marker in line:
+        assert masking._sub_in_tokens(pattern, replacement, line, marker) == pattern.sub(replacement, line)
