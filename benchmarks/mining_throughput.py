@@ -9,10 +9,13 @@ Three streams, all built and loaded before timing (no file I/O inside the timer)
 - ``loghub``: the 16 Loghub-2k files' contents concatenated in file order (32,000 real messages
   of other systems), truncated to the requested size; ours with the mask cache off.
 
-Each timed run mines the whole list with a fresh miner. Runs of drain3 and ours are interleaved so
-that machine noise hits them alike; the median of N runs is reported in messages per second, with
-the cost ratio (our time per message over drain3's). On the streams without repeated text, masking
-alone (no Drain) is timed as well, since the issue bounds the masking cost by twice drain3's.
+Each timed run mines the whole list with a fresh miner. Runs of drain3 and ours are interleaved, in
+alternating order, so that machine noise hits them alike: each repeat times every contender back to
+back. Rates are the median of N runs in messages per second; a cost ratio (our time over drain3's)
+is the median of the N ratios taken within each repeat, which the speed drifts of a shared virtual
+machine (seen here: drain3 alone at 140k and 215k msg/s minutes apart) move far less than the rates.
+On the streams without repeated text, masking alone (no Drain) is timed as well, since the issue
+bounds the masking cost by twice drain3's.
 """
 
 from __future__ import annotations
@@ -70,15 +73,25 @@ def run_mask_only(messages: Sequence[str]) -> None:
         mask(message)
 
 
-def median_rates(runs: Sequence[Run], messages: Sequence[str], repeats: int) -> list[float]:
-    """Median msg/s of each run; runs are interleaved so machine noise hits them alike."""
-    rates: list[list[float]] = [[] for _ in runs]
-    for _ in range(repeats):
-        for index, run in enumerate(runs):
+def timed_repeats(runs: Sequence[Run], messages: Sequence[str], repeats: int) -> list[list[float]]:
+    """Seconds of each run in each repeat; a repeat runs them all back to back, every other one reversed."""
+    seconds: list[list[float]] = [[0.0] * repeats for _ in runs]
+    for repeat in range(repeats):
+        order = range(len(runs)) if repeat % 2 == 0 else reversed(range(len(runs)))
+        for index in order:
             start = time.perf_counter()
-            run(messages)
-            rates[index].append(len(messages) / (time.perf_counter() - start))
-    return [statistics.median(r) for r in rates]
+            runs[index](messages)
+            seconds[index][repeat] = time.perf_counter() - start
+    return seconds
+
+
+def median_rate(seconds: Sequence[float], messages: Sequence[str]) -> float:
+    return len(messages) / statistics.median(seconds)
+
+
+def median_ratio(ours: Sequence[float], baseline: Sequence[float]) -> float:
+    """Median over repeats of our time over the baseline's time in the same repeat."""
+    return statistics.median(mine / theirs for mine, theirs in zip(ours, baseline, strict=True))
 
 
 def unique_stream(messages: Sequence[str], size: int) -> list[str]:
@@ -122,17 +135,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         for size in args.sizes:
             if stream == "repeating":
                 messages = list(itertools.islice(itertools.cycle(dev_messages), size))
-                raw, ours, cold = median_rates((run_drain3, run_ours, run_ours_uncached), messages, args.repeats)
-                print(f"| repeating, mask cache on | {size:,} | {raw:,.0f} | {ours:,.0f} | {raw / ours:.2f}x | | |")
-                print(f"| repeating, mask cache off | {size:,} | {raw:,.0f} | {cold:,.0f} | {raw / cold:.2f}x | | |")
+                raw, ours, cold = timed_repeats((run_drain3, run_ours, run_ours_uncached), messages, args.repeats)
+                for label, mine in (("on", ours), ("off", cold)):
+                    print(f"| repeating, mask cache {label} | {size:,} | {median_rate(raw, messages):,.0f} "
+                          f"| {median_rate(mine, messages):,.0f} | {median_ratio(mine, raw):.2f}x | | |")
                 continue
             if stream == "unique":
                 messages = unique_stream(dev_messages, size)
             else:
                 messages = loghub[:size]
-            raw, cold, alone = median_rates((run_drain3, run_ours_uncached, run_mask_only), messages, args.repeats)
-            print(f"| {stream}, mask cache off | {len(messages):,} | {raw:,.0f} | {cold:,.0f} | {raw / cold:.2f}x "
-                  f"| {alone:,.0f} | {raw / alone:.2f}x |")
+            raw, cold, alone = timed_repeats((run_drain3, run_ours_uncached, run_mask_only), messages, args.repeats)
+            print(f"| {stream}, mask cache off | {len(messages):,} | {median_rate(raw, messages):,.0f} "
+                  f"| {median_rate(cold, messages):,.0f} | {median_ratio(cold, raw):.2f}x "
+                  f"| {median_rate(alone, messages):,.0f} | {median_ratio(alone, raw):.2f}x |")
     return 0
 
 

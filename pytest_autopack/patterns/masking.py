@@ -132,9 +132,9 @@ _MONTH_TIME = re.compile(
 # Each alternative follows the consumed boundary character. Where a rule forbids more characters
 # before its value than word characters and dots, a lookbehind right after the boundary (it looks
 # at the boundary character itself) says which. Each alternative also names the dispatch groups it
-# belongs to (see _DISPATCH: "q" quotes and brackets, "p" other punctuation, "n"/"D"/"d" digit
-# starts, "W"/"w" letter starts), so that at a boundary only the alternatives able to start there
-# are tried, in this order (most specific first).
+# belongs to (see _DISPATCH: "q" quotes and brackets, "p" other punctuation, "n"/"d" digit starts,
+# "W"/"w" letter starts), so that at a boundary only the alternatives able to start there are tried,
+# in this order (most specific first).
 _QUOTED_LIST = rf"\[\s*(?:{_QUOTED_RUN})(?:\s*,\s*(?:{_QUOTED_RUN}))*\s*\]"
 # The body of a single-quoted run (see _QUOTED_RUN) holding at most two spaces.
 _QUOTED_SHORT_SEGMENT = r"[^' \n]*(?:(?<=\w)'(?=\w)[^' \n]*)*"
@@ -162,10 +162,10 @@ _ALTERNATIVES: tuple[tuple[str, str, str], ...] = (
     ("path", "p", rf"(?<![/:~-])(?:~|\.{{1,2}})?/(?:{_POSIX_SEG}/)*[\w.@+~%=-]*{_LOC}"),
     ("requirement", "p", rf"{_REQUIREMENT_OPS}\s?\d[\w.*+!-]*(?:,\s?[<>=!~]=?\s?\d[\w.*+!-]*)*"),
     ("duration", "p", rf"[<>~]\d+(?:\.\d+)?\s?{_UNIT}"),
-    ("uuid", "DdWw", r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"),
+    ("uuid", "dWw", r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"),
     (
         "time",
-        "Dd",
+        "d",
         r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b"
         r"|\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b",
     ),
@@ -190,7 +190,7 @@ _ALTERNATIVES: tuple[tuple[str, str, str], ...] = (
     ("path", "dw", _RELATIVE_PATH),
     ("path", "dw", rf"(?<![/@\\-])[\w-]*(?<=\w)\.(?:{_EXT}){_LOC}(?![\w/.\\-])"),
     ("ip", "pdw", _IPV6),
-    ("hex", "Dd", r"0x[0-9a-fA-F]+\b"),
+    ("hex", "d", r"0x[0-9a-fA-F]+\b"),
     # Maven/Gradle coordinates (group:artifact:version[:goal]) are the JVM's requirement specifiers.
     ("requirement", "w", r"[A-Za-z][\w.-]*:[\w.-]+:\d+\.\d(?:[\w-]|\.(?=\w))*(?::[A-Za-z][\w-]*)?(?![\w:])"),
     # An endpoint is one value whether printed by name or by address.
@@ -204,12 +204,12 @@ _ALTERNATIVES: tuple[tuple[str, str, str], ...] = (
     # hex value glued to it by a separator ("36726/0x7000002a0000").
     (
         "hex",
-        "DdWw",
+        "dWw",
         r"(?=[0-9]*[a-f])(?=[a-f]*\d)[0-9a-f]{7,}\b|(?=[0-9]*[A-F])(?=[A-F]*\d)[0-9A-F]{7,}\b",
     ),
     (
         "id",
-        "DdWw",
+        "dWw",
         r"(?<![/+=-])(?=[\w+/-]{20})(?=[\w+/-]*\d)(?=[\w+/-]*[A-Za-z])(?:\w|[+/-](?!0x)){20,}={0,2}(?![\w/+=-])",
     ),
     ("id", "Ww", r"(?=[\w-]{12})[A-Za-z]+[_-](?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{10,}\b"),
@@ -218,22 +218,25 @@ _ALTERNATIVES: tuple[tuple[str, str, str], ...] = (
     ("status_line", "dn", _HTTP_STATUS_LINE),
     # Durations and sizes before plain numbers, so the unit goes with its value.
     ("duration", "d", r"(?<!:)\d{1,2}:\d{2}(?![\w:])"),
-    ("duration", "nDd", rf"\d+(?:\.\d+)?\s?{_UNIT}"),
+    ("duration", "nd", rf"\d+(?:\.\d+)?\s?{_UNIT}"),
     # "1190 bytes (1.16 KB)": a size echoed in two units is still one value.
-    ("size", "nDd", rf"{_SIZE}(?: \({_SIZE}\))?(?![\w])"),
+    ("size", "nd", rf"{_SIZE}(?: \({_SIZE}\))?(?![\w])"),
     # A number that may be an HTTP status code (three digits, 1xx to 5xx) is told apart by its
     # context in the replacement; every other number is masked outright.
-    ("status", "nDd", r"(?<!-)[1-5]\d\d(?!\.?\w)"),
-    ("number", "nDdWw", r"(?<!-)-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?!\.?\w)"),
+    ("status", "nd", r"(?<!-)[1-5]\d\d(?!\.?\w)"),
+    ("number", "ndWw", r"(?<!-)-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?!\.?\w)"),
 )
 
-#: First characters of each dispatch group. A digit run ending its token ("n": 42, 3, or 600 seconds)
-#: can only be a status line, a duration, a size or a number, the common case worth its own group.
-#: Likewise a token of only word characters and dashes starting with a digit ("D": 0a1b2c3d, 600s) or
-#: holding one ("W": req_011CH9x, sk-proj-Ab3d) can only be one of the few values made of those. Any
-#: other "w" token is worth trying only if it holds a digit or a character that glues a value to it
-#: (a slash, colon, dot, at-sign or operator followed by more of the token): plain words and words
-#: ending a clause ("Error:", "failed.") are rejected at once.
+#: First characters of each dispatch group. A digit run followed by a whitespace ("n": 42 ms, or
+#: 503 Service Unavailable) can only be a status line, a duration, a size or a number, a case worth
+#: its own group; a digit run ending at a separator never gets this far (the shortcuts take it).
+#: Likewise a token of only word characters and dashes holding a digit ("W": req_011CH9x,
+#: sk-proj-Ab3d) can only be one of the few values made of those. Any other "w" token is worth trying
+#: only if it holds a digit or a character that glues a value to it (a slash, colon, dot, at-sign or
+#: operator followed by more of the token): plain words and words ending a clause ("Error:",
+#: "failed.") are rejected at once. A digit-started token of word characters and dashes has no
+#: group of its own: every "d" alternative it cannot match needs a dot, colon, slash or at-sign, and
+#: fails on its first characters.
 _TOKEN_END = r"(?:[\s,;)\]}'\"]|$)"
 # Most boundaries are followed by a plain word ("Error:", "failed.", "module") or by a character no
 # value starts with (a space after ": "), so one lookahead rejects them before any dispatch.
@@ -261,7 +264,6 @@ _DISPATCH: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         r"(?=\d)",
         (
             ("n", r"(?=\d++\s)"),
-            ("D", rf"(?=\d[\w-]*+{_TOKEN_END})"),
             ("d", ""),
         ),
     ),
@@ -276,13 +278,13 @@ _DISPATCH: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 #: alternative and match the same text; a lookbehind over the boundary and that first character does
 #: the boundary's checks. Whatever a shortcut does not take, the full path still decides.
 _SHORTCUTS: tuple[tuple[str, str], ...] = (
-    # A digit run ending its token at a separator ("e") or at a whitespace character ("n": 4 tests,
-    # 10 of 12): a status code or a number, in this order. After a whitespace, only unless the next
+    # A digit run ending its token at a separator or at a whitespace character (4 tests, 10 of 12):
+    # a status code or a number, in this order. After a whitespace, only unless the next
     # character may start what a status line, a duration or a size puts there (an uppercase reason
     # or unit, or ms, us, µs, ns, s, min, h, days, kB, bytes).
     ("status", r"[1-5](?<=[^\w-][1-5])\d\d(?=[,;)\]]|$|\s(?![A-Zmunshdkbµ]))"),
     ("number", r"\d(?<=[^\w-]\d)\d*+(?=[,;)\]]|$|\s(?![A-Zmunshdkbµ]))"),
-    # A lowercase hex token of 7 characters or more starting with a digit ("h").
+    # A lowercase hex token of 7 characters or more starting with a digit.
     ("hex", rf"[0-9](?<=\W[0-9])(?=[0-9]*+[a-f][0-9a-f]*+{_TOKEN_END})[0-9a-f]{{6,}}\b"),
     # A short quoted value ("q", not a quoted list).
     ("quoted_short", rf"'(?<=[^\w'\"`]')(?!\[){_QUOTED_SHORT}'(?![\w])"),
