@@ -235,8 +235,8 @@ _ALTERNATIVES: tuple[tuple[str, str, str], ...] = (
 #: only if it holds a digit or a character that glues a value to it (a slash, colon, dot, at-sign or
 #: operator followed by more of the token): plain words and words ending a clause ("Error:",
 #: "failed.") are rejected at once. A digit-started token of word characters and dashes has no
-#: group of its own: every "d" alternative it cannot match needs a dot, colon, slash or at-sign, and
-#: fails on its first characters.
+#: group of its own: each "d" alternative it cannot match needs a dot, colon, slash or at-sign, or
+#: (a status line) was already tried in "n", and fails on its first characters.
 _TOKEN_END = r"(?:[\s,;)\]}'\"]|$)"
 # Most boundaries are followed by a plain word ("Error:", "failed.", "module") or by a character no
 # value starts with (a space after ": "), so one lookahead rejects them before any dispatch.
@@ -327,16 +327,16 @@ def _marked(alternatives: list[tuple[str, str]], group: str) -> str:
     one group, so the regex holds few groups: Python sizes every match object to all of them.
     Groups are named ``<kind>_<group><n>`` after the run's first kind.
     """
-    runs: list[tuple[str, list[str]]] = []
+    runs: list[tuple[str, str, list[str]]] = []
     for kind, pattern in alternatives:
         replacement = _PLACEHOLDER_OF_KIND.get(kind, kind)
-        if runs and _PLACEHOLDER_OF_KIND.get(runs[-1][0], runs[-1][0]) == replacement:
-            runs[-1][1].append(pattern)
+        if runs and runs[-1][0] == replacement:
+            runs[-1][2].append(pattern)
         else:
-            runs.append((kind, [pattern]))
+            runs.append((replacement, kind, [pattern]))
     return "|".join(
         "(?:" + "|".join(f"(?:{pattern})" for pattern in patterns) + f")(?P<{kind}_{group}{index}>)"
-        for index, (kind, patterns) in enumerate(runs)
+        for index, (_, kind, patterns) in enumerate(runs)
     )
 
 
