@@ -361,7 +361,48 @@ def _single_pass_pattern() -> re.Pattern[str]:
     return re.compile(r"([^a-zA-Z0-9_.])" + _CAN_START + f"(?:{shortcuts}|{full})")
 
 
+def _ascii_whitespace(pattern: str) -> str:
+    r"""Spell ``\s`` and ``\S`` so that they keep their Unicode meaning under ``re.ASCII``.
+
+    On ASCII text, ``re.ASCII`` changes the meaning of ``\s`` alone: it drops the four separator
+    controls ``\x1c``-``\x1f``, which ``str.isspace`` counts as whitespace. Adding them back
+    gives a pattern that matches exactly what the Unicode one matches on every ASCII string.
+    """
+    out: list[str] = []
+    in_class = False
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            escape = pattern[index : index + 2]
+            if escape == r"\s":
+                escape = r"\s\x1c-\x1f" if in_class else r"[\s\x1c-\x1f]"
+            elif escape == r"\S":
+                if in_class:
+                    raise ValueError(r"\S inside a character class has no ASCII spelling here")
+                escape = r"[^\s\x1c-\x1f]"
+            out.append(escape)
+            index += 2
+            continue
+        out.append(char)
+        index += 1
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            # A "]" right after "[" or "[^" is a member of the class, not its end.
+            for literal in ("^", "]"):
+                if pattern.startswith(literal, index):
+                    out.append(literal)
+                    index += 1
+    return "".join(out)
+
+
 _SINGLE_PASS = _single_pass_pattern()
+# The same pass for ASCII text (most error messages): under re.ASCII, \w, \d and \b test a table
+# instead of the Unicode database (four lookups for a character that is not a word character),
+# which the engine does at every boundary. Same groups, same matches on every ASCII string.
+_SINGLE_PASS_ASCII = re.compile(_ascii_whitespace(_SINGLE_PASS.pattern), re.ASCII)
 
 
 def _status_or_number(match: re.Match[str]) -> str:
@@ -472,7 +513,8 @@ def _mask_values(line: str) -> str:
         line = _sub_in_tokens(_URL, URL, line, "://")
     if ":" in line and _MONTH_GATE.search(line):
         line = _MONTH_TIME.sub(TIME, line)
-    return _SINGLE_PASS.sub(_replace, " " + line)
+    single_pass = _SINGLE_PASS_ASCII if line.isascii() else _SINGLE_PASS
+    return single_pass.sub(_replace, " " + line)
 
 
 def _mask_line(line: str) -> str:

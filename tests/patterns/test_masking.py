@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -169,3 +171,41 @@ _RULE_LINES = st.lists(st.tuples(st.sampled_from(["", " ", " ", "\t", "'", "(", 
 def test_substitution_within_marked_tokens_equals_substitution_over_the_line(pattern, replacement, marker, line):
     assume(marker in line)
     assert masking._sub_in_tokens(pattern, replacement, line, marker) == pattern.sub(replacement, line)
+
+
+@pytest.mark.parametrize("pattern", [r"\s", r"\S", r"[\s]", r"[^\s]", r"[]\s]", r"[^]\s]", r"[x\s]", r"\\s"])
+def test_ascii_spelling_of_whitespace_matches_every_ascii_character_like_unicode(pattern):
+    unicode, ascii_only = re.compile(pattern), re.compile(masking._ascii_whitespace(pattern), re.ASCII)
+    for char in map(chr, range(128)):
+        assert bool(unicode.fullmatch(char)) == bool(ascii_only.fullmatch(char)), (pattern, char)
+
+
+def test_ascii_spelling_refuses_a_negated_whitespace_escape_inside_a_class():
+    with pytest.raises(ValueError, match="character class"):
+        masking._ascii_whitespace(r"[\S]")
+
+
+# ASCII lines of values each rule masks, near misses and arbitrary ASCII, joined by separators that
+# include the controls only Unicode \s counts as whitespace.
+_ASCII_TOKENS = st.one_of(
+    st.sampled_from(
+        ["503", "42", "ms", "KB", "Service Unavailable", "0x1f", "'a b'", '"x"', "/usr/lib/x.py:3", "C:\\x\\y.py",
+         "src/app/x.py", "1.2.3", "v2.0", "10.0.0.1:80", "db.local:5432", "req_011CH9xAbcdEfGh", "a==1.0",
+         "abc1234", "12:30:01", "2024-01-05", "user@host.io", "['a', 'b']", "status:", "code=", "-7", "1e5"]
+    ),
+    st.text(alphabet=st.characters(max_codepoint=127), max_size=8),
+)
+_ASCII_LINES = st.lists(
+    st.tuples(st.sampled_from(["", " ", " ", "  ", "\t", "\x1c", "\x1f", ",", "(", "'"]), _ASCII_TOKENS), max_size=14
+).map(lambda pieces: "".join(separator + token for separator, token in pieces))
+
+
+@settings(max_examples=600, deadline=None)
+@given(line=_ASCII_LINES)
+def test_ascii_single_pass_matches_like_the_unicode_one_on_ascii_text(line):
+    line = " " + line
+
+    def matches(pattern: re.Pattern[str]) -> list[tuple[tuple[int, int], int | None]]:
+        return [(match.span(), match.lastindex) for match in pattern.finditer(line)]
+
+    assert matches(masking._SINGLE_PASS_ASCII) == matches(masking._SINGLE_PASS)
