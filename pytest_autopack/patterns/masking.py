@@ -241,15 +241,17 @@ _TOKEN_END = r"(?:[\s,;)\]}'\"]|$)"
 # Most boundaries are followed by a plain word ("Error:", "failed.", "module") or by a character no
 # value starts with (a space after ": "), so one lookahead rejects them before any dispatch.
 _NOTHING_STARTS = (
-    r"(?![A-Za-z]++(?:[\s,;)\]]|[.:!?]+(?:\s|$)|$)|[^\w'\"`‘“\[\\/~.:=<>!@+-]|[<>](?![\d=])|$"
-    r"|-(?:\s|$)|\[(?!\s*['\"])|[A-Z]++>(?:\s|$)|[A-Za-z_]+(?:\.[A-Za-z_]+)*\.[A-Z][A-Za-z_]*:?(?:\s|$))"
+    r"(?![A-Za-z]++(?:[\s,;)\]]|[.:!?]+(?:\s|$)|$)|[^\w'\"`‘“\[\\/~.:=<>!@+-]|$"
+    r"|-(?:\s|$)|\[(?!\s*['\"])|[A-Za-z_]+(?:\.[A-Za-z_]+)*\.[A-Z][A-Za-z_]*:?(?:\s|$))"
 )
 # Every alternative's first token reaches a value character through letters, "_", "+" and "-" at
-# most: a digit, a quote or bracket, one of \ / ~ = < > ! @, or a dot or colon glued to more of the
-# token (the lookaheads of _DISPATCH below require no less). So a boundary where none is reached
-# cannot start a match; this one possessive lookahead rejects such a boundary (most of them: a
-# space before a plain word, a comma or colon before a space) at a fraction of _NOTHING_STARTS' cost.
-_CAN_START = r"(?=[A-Za-z_+-]*+(?:[\d'\"`‘“\[\\/~=<>!@]|[.:]\S))"
+# most: a digit, a quote or bracket, one of \ / ~ = ! @, a "<" or ">" before a digit or "=" (a
+# bound, a comparison operator), or a dot or colon glued to more of the token (the lookaheads of
+# _DISPATCH below require no less, but for "<" and ">", where the alternatives do). So a boundary
+# where none is reached cannot start a match; this one possessive lookahead rejects such a boundary
+# (most of them: a space before a plain word, a comma or colon before a space, either end of a
+# placeholder an earlier rule put there) at a fraction of _NOTHING_STARTS' cost.
+_CAN_START = r"(?=[A-Za-z_+-]*+(?:[\d'\"`‘“\[\\/~=!@]|[<>][\d=]|[.:]\S))"
 #: Families of groups by first character (letters, digits, quotes, other punctuation), then the
 #: groups of each family with their own lookahead.
 _DISPATCH: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
@@ -340,12 +342,11 @@ def _marked(alternatives: list[tuple[str, str]], group: str) -> str:
     )
 
 
-def _single_pass_pattern() -> re.Pattern[str]:
-    """One regex: a boundary character, then the alternatives of the group its next character selects.
+def _dispatched_alternatives() -> str:
+    """Every alternative, in the group its first character selects: the masking rules themselves.
 
-    Each marking group is empty and closes its alternatives, so the engine, until one of them has
-    matched, holds no mark beyond the boundary's: it saves marks before every backtracking point
-    inside a repeat, which for a late alternative opened as a group meant copying many each time.
+    Alone after a boundary, this is what the single pass means; the filters and shortcuts in front
+    of it only make it cheaper (the tests compare both).
     """
     families = []
     for family_lookahead, groups in _DISPATCH:
@@ -354,10 +355,20 @@ def _single_pass_pattern() -> re.Pattern[str]:
             alternatives = [(kind, pattern) for kind, starts, pattern in _ALTERNATIVES if group in starts]
             branches.append(f"{lookahead}(?:{_marked(alternatives, group)})")
         families.append(f"{family_lookahead}(?:{'|'.join(branches)})")
+    return "|".join(families)
+
+
+def _single_pass_pattern() -> re.Pattern[str]:
+    """One regex: a boundary character, then the alternatives of the group its next character selects.
+
+    Each marking group is empty and closes its alternatives, so the engine, until one of them has
+    matched, holds no mark beyond the boundary's: it saves marks before every backtracking point
+    inside a repeat, which for a late alternative opened as a group meant copying many each time.
+    """
     # An ASCII class is much cheaper to test than the Unicode \w category, and the engine tests it
     # at every character; the lookbehind then rejects the rare non-ASCII letter.
     shortcuts = _marked([*_SHORTCUTS, ("path", _PATH_SHORTCUT)], "f")
-    full = r"(?<=\W)" + _NOTHING_STARTS + "(?:" + "|".join(families) + ")"
+    full = r"(?<=\W)" + _NOTHING_STARTS + f"(?:{_dispatched_alternatives()})"
     return re.compile(r"([^a-zA-Z0-9_.])" + _CAN_START + f"(?:{shortcuts}|{full})")
 
 

@@ -209,3 +209,39 @@ def test_ascii_single_pass_matches_like_the_unicode_one_on_ascii_text(line):
         return [(match.span(), match.lastindex) for match in pattern.finditer(line)]
 
     assert matches(masking._SINGLE_PASS_ASCII) == matches(masking._SINGLE_PASS)
+
+
+# The rules alone: every alternative after a boundary, without the filters (_CAN_START,
+# _NOTHING_STARTS) and shortcuts that only make the single pass cheaper.
+_RULES_ALONE = re.compile(r"([^a-zA-Z0-9_.])(?<=\W)(?:" + masking._dispatched_alternatives() + ")")
+_VALUE_TOKENS = st.sampled_from(
+    ["503", "42", "7", "-3", "1.5", "1e5", "42 ms", "12 KB", "503 Service Unavailable", "0x1f", "abc1234",
+     "'a b'", "'it''s a long quoted sentence here.'", '"x y"', "`cmd`", "['a', 'b']", "[Errno 2]", "/usr/lib/x.py:3",
+     "~/p", "./a", "C:\\x\\y.py", "\\\\srv\\share\\f", "src/app/x.py", "a/b/c/d", "github.com/o/r/pkg", "x.py",
+     "1.2.3", "v2.0", "10.0.0.1", "10.0.0.1:80", "::1", "db.local:5432", "localhost:8080", "user@host.io",
+     "req_011CH9xAbcdEfGh", "sk-proj-Ab3dEfGhIjKlMnOpQrSt", "a==1.0", "b>=2,<3", "<=1.0", ">=2", "<5ms", ">3",
+     "pkg@^1.2.0", "g.a:art:1.0", "2024-01-05", "12:30:01", "12:30", "uuid 123e4567-e89b-12d3-a456-426614174000",
+     "<NUM>", "<PATH>", "<NODEID> -", "anthropic.RateLimitError:", "Error:", "failed.", "word", "x<y", "a>b",
+     "status:", "code=", "HTTP/1.1", "TS2345:", "ERR!", "=", "@", "!", "~", ":", "."]
+)
+_VALUE_LINES = st.lists(
+    st.tuples(
+        st.sampled_from(["", " ", " ", "  ", "\t", ",", ", ", "(", ")", "'", '"', "[", "=", ":", "/", "-", "é"]),
+        st.one_of(_VALUE_TOKENS, st.text(max_size=6)),
+    ),
+    max_size=12,
+).map(lambda pieces: " " + "".join(separator + token for separator, token in pieces))
+
+
+def _matched_kinds(pattern: re.Pattern[str], line: str) -> list[tuple[tuple[int, int], str]]:
+    kind_of_index = {index: name.rpartition("_")[0] for name, index in pattern.groupindex.items()}
+    return [(match.span(), kind_of_index[match.lastindex]) for match in pattern.finditer(line)]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(line=_VALUE_LINES)
+def test_filters_and_shortcuts_change_no_match_of_the_rules(line):
+    expected = _matched_kinds(_RULES_ALONE, line)
+    assert _matched_kinds(masking._SINGLE_PASS, line) == expected
+    if line.isascii():
+        assert _matched_kinds(masking._SINGLE_PASS_ASCII, line) == expected
