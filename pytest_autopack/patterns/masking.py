@@ -247,7 +247,7 @@ _NOTHING_STARTS = (
 # Every alternative's first token reaches a value character through letters, "_", "+" and "-" at
 # most: a digit, a quote or bracket, one of \ / ~ = ! @, a "<" or ">" before a digit or "=" (a
 # bound, a comparison operator), or a dot or colon glued to more of the token (the lookaheads of
-# _DISPATCH below require no less, but for "<" and ">", where the alternatives do). So a boundary
+# _DISPATCH below require no less; for "<" and ">", the alternatives themselves do). So a boundary
 # where none is reached cannot start a match; this one possessive lookahead rejects such a boundary
 # (most of them: a space before a plain word, a comma or colon before a space, either end of a
 # placeholder an earlier rule put there) at a fraction of _NOTHING_STARTS' cost.
