@@ -39,15 +39,6 @@ def _prepare(engine):
         connection.execute(text("INSERT INTO runs VALUES (1, 'DONE_SUCCESS')"))
 
 
-def _scalar(url, sql):
-    engine = create_engine_for(url)
-    try:
-        with engine.begin() as connection:
-            return connection.execute(text(sql)).scalar_one()
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture
 def run_id(pg_admin):
     run = new_run_id()
@@ -55,11 +46,11 @@ def run_id(pg_admin):
     drop_run_databases(pg_admin, run)
 
 
-def test_create_exists_drop(pg_admin, run_id):
+def test_create_exists_drop(pg_admin, run_id, query_scalar):
     name = worker_database_name(run_id, "gw0")
     url = create_database(pg_admin, name)
     assert database_exists(pg_admin, name)
-    assert _scalar(url, "SELECT current_database()") == name
+    assert query_scalar(url, "SELECT current_database()") == name
     assert drop_database(pg_admin, name) is True
     assert not database_exists(pg_admin, name)
     assert drop_database(pg_admin, name) is False
@@ -95,17 +86,17 @@ def test_clone_waits_while_source_is_busy(pg_admin, run_id):
     releaser.join()
 
 
-def test_template_built_once_then_cloned_per_worker(pg_admin, run_id, tmp_path):
+def test_template_built_once_then_cloned_per_worker(pg_admin, run_id, tmp_path, query_scalar):
     template = template_database_name(run_id)
     assert ensure_template(pg_admin, template, _prepare, tmp_path) is True
     assert ensure_template(pg_admin, template, _prepare, tmp_path) is False
     gw0 = clone_for_worker(pg_admin, template, worker_database_name(run_id, "gw0"))
     gw1 = clone_for_worker(pg_admin, template, worker_database_name(run_id, "gw1"))
     assert gw0 != gw1
-    assert _scalar(gw0, "SELECT state FROM runs WHERE id = 1") == "DONE_SUCCESS"
-    _scalar(gw0, "INSERT INTO runs VALUES (2, 'RUN_CREATED') RETURNING id")
-    assert _scalar(gw0, "SELECT count(*) FROM runs") == 2
-    assert _scalar(gw1, "SELECT count(*) FROM runs") == 1  # workers never share a database
+    assert query_scalar(gw0, "SELECT state FROM runs WHERE id = 1") == "DONE_SUCCESS"
+    query_scalar(gw0, "INSERT INTO runs VALUES (2, 'RUN_CREATED') RETURNING id")
+    assert query_scalar(gw0, "SELECT count(*) FROM runs") == 2
+    assert query_scalar(gw1, "SELECT count(*) FROM runs") == 1  # workers never share a database
 
 
 def test_template_rebuilt_when_it_vanished(pg_admin, run_id, tmp_path):
@@ -128,7 +119,7 @@ def test_failed_prepare_leaves_no_template(pg_admin, run_id, tmp_path):
     assert ensure_template(pg_admin, template, _prepare, tmp_path) is True
 
 
-def test_two_processes_race_and_exactly_one_builds(pg_admin, run_id, tmp_path):
+def test_two_processes_race_and_exactly_one_builds(pg_admin, run_id, tmp_path, query_scalar):
     template = template_database_name(run_id)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     racers = [
@@ -145,7 +136,7 @@ def test_two_processes_race_and_exactly_one_builds(pg_admin, run_id, tmp_path):
     assert [racer.returncode for racer in racers] == [0, 0], results
     assert sorted(out.strip() for out, _ in results) == ["built", "reused"]
     clone = clone_for_worker(pg_admin, template, worker_database_name(run_id, "gw0"))
-    assert _scalar(clone, "SELECT count(*) FROM builds") == 1
+    assert query_scalar(clone, "SELECT count(*) FROM builds") == 1
 
 
 def test_runs_are_isolated_and_dropped(pg_admin, tmp_path):

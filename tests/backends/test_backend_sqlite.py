@@ -48,15 +48,6 @@ def _prepare(engine):
         connection.execute(text("INSERT INTO runs VALUES (1, 'DONE_SUCCESS')"))
 
 
-def _scalar(url, sql):
-    engine = create_engine_for(url)
-    try:
-        with engine.begin() as connection:
-            return connection.execute(text(sql)).scalar_one()
-    finally:
-        engine.dispose()
-
-
 def test_memory_database_is_shared_across_engines_and_connections():
     name = f"autopack_{new_run_id()}_mem"
     with SqliteMemory(name) as memory:
@@ -104,15 +95,15 @@ def test_memory_names_are_validated():
         sqlite_memory_url("x?mode=rw")
 
 
-def test_file_url_round_trips(tmp_path):
+def test_file_url_round_trips(tmp_path, query_scalar):
     url = sqlite_file_url(tmp_path / "a.sqlite3")
     assert url.raw == "sqlite:///" + (tmp_path / "a.sqlite3").resolve().as_posix()
     assert parse_database_url(url.raw) == url
-    assert _scalar(url, "SELECT 1") == 1
+    assert query_scalar(url, "SELECT 1") == 1
     assert (tmp_path / "a.sqlite3").exists()
 
 
-def test_template_built_once_and_copied_per_worker(tmp_path):
+def test_template_built_once_and_copied_per_worker(tmp_path, query_scalar):
     run = new_run_id()
     calls = []
 
@@ -127,9 +118,9 @@ def test_template_built_once_and_copied_per_worker(tmp_path):
     gw0 = clone_sqlite_for_worker(template, tmp_path, worker_database_name(run, "gw0"))
     gw1 = clone_sqlite_for_worker(template, tmp_path, worker_database_name(run, "gw1"))
     assert gw0 != gw1
-    _scalar(gw0, "INSERT INTO runs VALUES (2, 'RUN_CREATED') RETURNING id")
-    assert _scalar(gw0, "SELECT count(*) FROM runs") == 2
-    assert _scalar(gw1, "SELECT count(*) FROM runs") == 1
+    query_scalar(gw0, "INSERT INTO runs VALUES (2, 'RUN_CREATED') RETURNING id")
+    assert query_scalar(gw0, "SELECT count(*) FROM runs") == 2
+    assert query_scalar(gw1, "SELECT count(*) FROM runs") == 1
 
 
 def test_failed_prepare_leaves_no_template(tmp_path):
